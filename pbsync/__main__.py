@@ -1,0 +1,3 @@
+from pbsync.cli import main
+
+main()
