@@ -1,0 +1,162 @@
+"""Retry policy and rate-limit pacing for `Client.send`.
+
+PYBOSSA limits requests per (endpoint, client IP) in fixed windows (300 per 900 s by default)
+and reports `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (absolute epoch
+seconds) on every API answer; it sends no `Retry-After`, but proxies may, so both are honoured.
+
+Requests are the scarce resource, so the client paces itself: `Pacer` remembers the last headers
+per endpoint bucket and, when a bucket is down to `RetryPolicy.reserve` requests, waits for the
+window's reset instead of spending a request to learn that it gets a 429.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+
+__all__ = ["Pacer", "RateLimit", "RateLimitWait", "RetryPolicy", "bucket_of"]
+
+log = logging.getLogger(__name__)
+
+_ID_SEGMENT = re.compile(r"/\d+(?=/|$)")
+
+
+def bucket_of(path: str) -> str:
+    """The rate-limit bucket of a path: PYBOSSA counts per endpoint, so ids do not matter.
+
+    `/api/task/12` -> `/api/task`; `/api/project/3/newtask` -> `/api/project/<id>/newtask`.
+    """
+    path = path.rstrip("/") or "/"
+    path = _ID_SEGMENT.sub("/<id>", path)
+    return path.removesuffix("/<id>")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How `Client.send` retries.
+
+    Attributes:
+        retries: retries after a network error or a 502/503/504, for idempotent calls only.
+        backoff: first backoff in seconds; doubled after each attempt, capped at `max_backoff`.
+        max_backoff: the longest single backoff.
+        rate_limit_waits: how many 429 answers in a row one call may wait out before
+            `RateLimitError` is raised.
+        max_wait: the longest single rate-limit wait in seconds (a PYBOSSA window is 900 s); a
+            server asking for more makes the call fail instead of hanging.
+        default_wait: the wait after a 429 that says nothing about when to come back.
+        reserve: pace when a bucket has this many requests left; PYBOSSA lets only 299 of 300
+            through, so 1 is the smallest safe value; 0 turns pacing off.
+    """
+
+    retries: int = 3
+    backoff: float = 0.5
+    max_backoff: float = 30.0
+    rate_limit_waits: int = 3
+    max_wait: float = 960.0
+    default_wait: float = 60.0
+    reserve: int = 1
+
+    def backoff_delay(self, attempt: int) -> float:
+        """Seconds to wait before retry number `attempt` (1-based)."""
+        return min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
+
+    def rate_limit_delay(self, headers: Mapping[str, str], now: float) -> float:
+        """Seconds to wait after a 429, from X-RateLimit-Reset or Retry-After (seconds or date)."""
+        reset = _number(headers.get("X-RateLimit-Reset"))
+        if reset is not None:
+            return max(0.0, reset - now)
+        retry_after = headers.get("Retry-After")
+        if retry_after:
+            seconds = _number(retry_after)
+            if seconds is not None:
+                return max(0.0, seconds)
+            try:
+                return max(0.0, parsedate_to_datetime(retry_after).timestamp() - now)
+            except (TypeError, ValueError):
+                log.debug("unparsable Retry-After %r", retry_after)
+        return self.default_wait
+
+
+def _number(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """The last `X-RateLimit-*` values seen for one bucket."""
+
+    limit: int | None
+    remaining: int
+    reset: float
+
+
+@dataclass(frozen=True)
+class RateLimitWait:
+    """Passed to `on_wait` before the client sleeps for a rate-limit window.
+
+    Attributes:
+        path: the bucket (e.g. `/api/task`) being waited for.
+        until: epoch seconds when the wait ends.
+        seconds: how long the wait is.
+    """
+
+    path: str
+    until: float
+    seconds: float
+
+
+class Pacer:
+    """Per-bucket rate-limit state, shared by the threads of one client.
+
+    `acquire` reserves one request in the bucket (so concurrent workers do not all spend the last
+    one) or returns how long to wait; `observe` records the headers of an answer.
+    """
+
+    def __init__(self, reserve: int, clock: Callable[[], float]) -> None:
+        self._reserve = reserve
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._state: dict[str, RateLimit] = {}
+
+    def snapshot(self) -> dict[str, RateLimit]:
+        """The last known state of every bucket."""
+        with self._lock:
+            return dict(self._state)
+
+    def acquire(self, bucket: str) -> float:
+        """Reserve a request in `bucket`; return 0.0, or the seconds to wait before trying again."""
+        with self._lock:
+            state = self._state.get(bucket)
+            if state is None or self._reserve <= 0:
+                return 0.0
+            now = self._clock()
+            if state.reset <= now:
+                # the window is over: the server's counter restarted, ours is unknown until told
+                del self._state[bucket]
+                return 0.0
+            if state.remaining <= self._reserve:
+                return state.reset - now
+            self._state[bucket] = RateLimit(state.limit, state.remaining - 1, state.reset)
+            return 0.0
+
+    def observe(self, bucket: str, headers: Mapping[str, str]) -> None:
+        """Record X-RateLimit-* from an answer (answers of concurrent calls may arrive late)."""
+        remaining = _number(headers.get("X-RateLimit-Remaining"))
+        reset = _number(headers.get("X-RateLimit-Reset"))
+        if remaining is None or reset is None:
+            return
+        limit = _number(headers.get("X-RateLimit-Limit"))
+        new = RateLimit(None if limit is None else int(limit), int(remaining), reset)
+        with self._lock:
+            old = self._state.get(bucket)
+            if old is not None and old.reset == new.reset and old.remaining < new.remaining:
+                return  # a late answer from earlier in the same window: ours is fresher
+            if old is None or new.reset >= old.reset:
+                self._state[bucket] = new
