@@ -1,1 +1,151 @@
-"""PYBOSSA API client: a modern `Client` and the legacy pybossa-client 3.0.0 module API."""
+"""PYBOSSA API client: a modern `Client` and the legacy pybossa-client 3.0.0 module API.
+
+The legacy API is a drop-in replacement for pybossa-client 3.0.0's `pbclient` module::
+
+    import pbclient
+    pbclient.set('endpoint', 'http://127.0.0.1:5000')
+    pbclient.set('api_key', KEY)
+    project = pbclient.create_project('Name', 'short_name', 'Description')
+
+Its functions return PYBOSSA's error dict instead of raising, call `pbclient.requests.<method>` (so
+test suites can patch it), and send through one shared modern `Client` built from `pbclient._opts`.
+`pbclient.Project`, `Category`, `Task`, `TaskRun`, `Result`, `HelpingMaterial` and `DomainObject`
+are the legacy domain classes (`Project(data)`); the modern API is `pbclient.Client` and its
+managers (`client.projects`, `client.tasks`, ...), its resource classes living in
+`pbclient.resources`.
+"""
+
+from pbclient.client import Client
+from pbclient.errors import (
+    AuthenticationError,
+    BulkCreateError,
+    ForbiddenError,
+    InvalidDataError,
+    NotFoundError,
+    PybossaError,
+    RateLimitError,
+    RefusedError,
+    ResponseError,
+    ServerError,
+    TransportError,
+)
+from pbclient.legacy import (
+    _forbidden_attributes,
+    _opts,
+    create_category,
+    create_helpingmaterial,
+    create_project,
+    create_task,
+    delete_category,
+    delete_helping_material,
+    delete_helpingmaterial,
+    delete_project,
+    delete_task,
+    delete_taskrun,
+    find_category,
+    find_helping_materials,
+    find_helpingmaterials,
+    find_project,
+    find_results,
+    find_taskruns,
+    find_tasks,
+    find_users,
+    get_categories,
+    get_category,
+    get_helping_material,
+    get_helping_materials,
+    get_helpingmaterials,
+    get_project,
+    get_projects,
+    get_result,
+    get_results,
+    get_task,
+    get_taskrun,
+    get_taskruns,
+    get_tasks,
+    requests,
+    set,
+    update_category,
+    update_helping_material,
+    update_helpingmaterial,
+    update_project,
+    update_result,
+    update_task,
+)
+from pbclient.legacy_objects import (
+    Category,
+    DomainObject,
+    HelpingMaterial,
+    Project,
+    Result,
+    Task,
+    TaskRun,
+    User,
+)
+from pbclient.retry import RateLimitWait, RetryPolicy
+
+__all__ = [
+    "AuthenticationError",
+    "BulkCreateError",
+    "Category",
+    "Client",
+    "DomainObject",
+    "ForbiddenError",
+    "HelpingMaterial",
+    "InvalidDataError",
+    "NotFoundError",
+    "Project",
+    "PybossaError",
+    "RateLimitError",
+    "RateLimitWait",
+    "RefusedError",
+    "ResponseError",
+    "Result",
+    "RetryPolicy",
+    "ServerError",
+    "Task",
+    "TaskRun",
+    "TransportError",
+    "User",
+    "_forbidden_attributes",
+    "_opts",
+    "create_category",
+    "create_helpingmaterial",
+    "create_project",
+    "create_task",
+    "delete_category",
+    "delete_helping_material",
+    "delete_helpingmaterial",
+    "delete_project",
+    "delete_task",
+    "delete_taskrun",
+    "find_category",
+    "find_helping_materials",
+    "find_helpingmaterials",
+    "find_project",
+    "find_results",
+    "find_taskruns",
+    "find_tasks",
+    "find_users",
+    "get_categories",
+    "get_category",
+    "get_helping_material",
+    "get_helping_materials",
+    "get_helpingmaterials",
+    "get_project",
+    "get_projects",
+    "get_result",
+    "get_results",
+    "get_task",
+    "get_taskrun",
+    "get_taskruns",
+    "get_tasks",
+    "requests",
+    "set",
+    "update_category",
+    "update_helping_material",
+    "update_helpingmaterial",
+    "update_project",
+    "update_result",
+    "update_task",
+]
