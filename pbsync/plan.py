@@ -1,0 +1,468 @@
+"""The plan: what a push would change, computed as a pure function of two snapshots.
+
+`make_plan(local, remote)` compares the folder's `ProjectState` with the server's and returns a
+`Plan`: an ordered tuple of actions (project first, then helping materials, then tasks), plus what
+the plan deliberately leaves alone (remote-only items, blocked deletions, conflicts). It does no
+I/O, so the same two snapshots always give the same plan; `apply` (apply.py) carries it out.
+
+Drift: given `previous` (the fingerprints the last push recorded, see state.py), a value the
+server changed since then while the folder changed it too is a `Conflict`; a value only the server
+changed is overwritten by the folder's value and flagged `drift` so the user sees it first.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from pbsync.model import (
+    TASK_DEFAULTS,
+    HelpingMaterialState,
+    ProjectFields,
+    ProjectState,
+    TaskState,
+    content_key,
+)
+from pbsync.state import (
+    Snapshot,
+    fingerprint,
+    helping_fingerprint,
+    project_values,
+    task_fields,
+    task_fingerprint,
+)
+
+__all__ = [
+    "TASK_BATCH",
+    "Action",
+    "Blocked",
+    "Conflict",
+    "CreateHelpingMaterial",
+    "CreateProject",
+    "CreateTasks",
+    "DeleteHelpingMaterial",
+    "DeleteTask",
+    "FieldChange",
+    "Plan",
+    "PublishProject",
+    "RemoteOnly",
+    "UpdateHelpingMaterial",
+    "UpdateProject",
+    "UpdateTask",
+    "make_plan",
+    "same",
+]
+
+log = logging.getLogger(__name__)
+
+#: tasks per CreateTasks action (progress and resumption happen per batch)
+TASK_BATCH = 500
+
+#: info keys the server writes into a helping material; never compared
+SERVER_HELPING_KEYS = frozenset({"container", "file_name"})
+
+
+def same(a: Any, b: Any) -> bool:
+    """Whether two JSON values are equal, treating 1 and 1.0 alike."""
+    if a == b and type(a) is type(b):
+        return True
+    return not DeepDiff(a, b, ignore_numeric_type_changes=True)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field that differs: `old` is the server's value (None: absent), `new` the folder's."""
+
+    field: str
+    old: Any
+    new: Any
+    drift: bool = False
+
+    def details(self) -> list[str]:
+        """Field-level differences inside structured values (deepdiff), one line each."""
+        if not isinstance(self.old, Mapping | list) or not isinstance(self.new, Mapping | list):
+            return []
+        diff = DeepDiff(self.old, self.new, ignore_numeric_type_changes=True, verbose_level=2)
+        return [line for line in diff.pretty().splitlines() if line.strip()]
+
+
+@dataclass(frozen=True)
+class Action:
+    """Base of every planned step."""
+
+    @property
+    def kind(self) -> str:
+        """The action's type name, e.g. "UpdateTask"."""
+        return type(self).__name__
+
+    @property
+    def writes(self) -> int:
+        """How many write requests the action needs at least."""
+        return 1
+
+
+@dataclass(frozen=True)
+class CreateProject(Action):
+    project: ProjectFields
+
+
+@dataclass(frozen=True)
+class UpdateProject(Action):
+    """PUT the changed fields; `body["info"]` (if any) is the server's info merged with ours."""
+
+    project_id: int
+    changes: tuple[FieldChange, ...]
+    body: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class PublishProject(Action):
+    short_name: str
+
+
+@dataclass(frozen=True)
+class CreateHelpingMaterial(Action):
+    """Create a material; `info` is what to send (the folder's info plus sha256 / name)."""
+
+    material: HelpingMaterialState
+    info: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class UpdateHelpingMaterial(Action):
+    """Update material `remote_id`: re-upload the file only when `reupload` (its sha256 changed)."""
+
+    material: HelpingMaterialState
+    remote_id: int
+    info: Mapping[str, Any]
+    reupload: bool
+    changes: tuple[FieldChange, ...]
+
+
+@dataclass(frozen=True)
+class DeleteHelpingMaterial(Action):
+    material: HelpingMaterialState
+
+
+@dataclass(frozen=True)
+class CreateTasks(Action):
+    tasks: tuple[TaskState, ...]
+
+    @property
+    def writes(self) -> int:
+        return len(self.tasks)
+
+
+@dataclass(frozen=True)
+class UpdateTask(Action):
+    task_id: int
+    task: TaskState
+    body: Mapping[str, Any]
+    changes: tuple[FieldChange, ...]
+
+
+@dataclass(frozen=True)
+class DeleteTask(Action):
+    task: TaskState
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Both sides changed `field` of `item` since the last push, to different values."""
+
+    item: str
+    field: str
+    local: Any
+    remote: Any
+
+
+@dataclass(frozen=True)
+class RemoteOnly:
+    """Something on the server the folder does not define (kept unless pruning)."""
+
+    kind: str
+    name: str
+    id: int | None
+    n_task_runs: int | None = None
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """A step the plan refuses without `force`, and why."""
+
+    item: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An ordered list of actions plus what is deliberately left alone."""
+
+    short_name: str
+    project_id: int | None
+    actions: tuple[Action, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+    remote_only: tuple[RemoteOnly, ...] = ()
+    blocked: tuple[Blocked, ...] = ()
+    notes: tuple[str, ...] = ()
+    prune: bool = False
+    force: bool = False
+
+    @property
+    def empty(self) -> bool:
+        """No action and no conflict: the folder and the server agree."""
+        return not self.actions and not self.conflicts
+
+    @property
+    def destructive(self) -> tuple[Action, ...]:
+        """Actions that delete or publish (publishing deletes task runs): they need confirmation."""
+        kinds = (DeleteTask, DeleteHelpingMaterial, PublishProject)
+        return tuple(a for a in self.actions if isinstance(a, kinds))
+
+    def count(self, kind: type[Action]) -> int:
+        """Items affected by actions of `kind` (tasks counted one by one)."""
+        return sum(
+            a.writes if isinstance(a, CreateTasks) else 1
+            for a in self.actions
+            if isinstance(a, kind)
+        )
+
+
+def make_plan(
+    local: ProjectState,
+    remote: ProjectState | None,
+    *,
+    prune: bool = False,
+    force: bool = False,
+    previous: Snapshot | None = None,
+) -> Plan:
+    """Compute the actions that make the server match the folder.
+
+    Args:
+        local: the folder's state (`LocalProject.load(...).state`).
+        remote: the server's state (`RemoteProject.fetch`), None when the project does not exist.
+        prune: delete remote-only helping materials and tasks (otherwise they are listed only).
+        force: resolve conflicts in favour of the folder; allow deleting tasks with task runs.
+        previous: what the last push recorded, for drift detection.
+
+    Returns:
+        The plan, in a deterministic order.
+    """
+    builder = _Builder(local, remote, prune=prune, force=force, previous=previous)
+    builder.plan_project()
+    builder.plan_helping()
+    builder.plan_tasks()
+    return builder.result()
+
+
+class _Builder:
+    def __init__(
+        self,
+        local: ProjectState,
+        remote: ProjectState | None,
+        *,
+        prune: bool,
+        force: bool,
+        previous: Snapshot | None,
+    ) -> None:
+        self.local, self.remote = local, remote
+        self.prune, self.force = prune, force
+        self.previous = previous or Snapshot()
+        self.actions: list[Action] = []
+        self.conflicts: list[Conflict] = []
+        self.remote_only: list[RemoteOnly] = []
+        self.blocked: list[Blocked] = []
+        self.notes: list[str] = []
+
+    def result(self) -> Plan:
+        return Plan(
+            short_name=self.local.project.short_name,
+            project_id=self.remote.project_id if self.remote else None,
+            actions=tuple(self.actions),
+            conflicts=tuple(self.conflicts),
+            remote_only=tuple(self.remote_only),
+            blocked=tuple(self.blocked),
+            notes=tuple(self.notes),
+            prune=self.prune,
+            force=self.force,
+        )
+
+    def _drift(self, item: str, name: str, local: Any, remote: Any, previous: str | None) -> bool:
+        """Classify a difference: returns whether it is server-side drift; records conflicts."""
+        if previous is None or fingerprint(remote) == previous:
+            return False
+        if fingerprint(local) == previous:
+            return True
+        self.conflicts.append(Conflict(item=item, field=name, local=local, remote=remote))
+        return False
+
+    # -- project ------------------------------------------------------------------------------
+    def plan_project(self) -> None:
+        fields = self.local.project
+        if self.remote is None:
+            self.actions.append(CreateProject(project=fields))
+            if fields.published:
+                self.actions.append(PublishProject(short_name=fields.short_name))
+            return
+        assert self.remote.project_id is not None, "a fetched project has an id"
+        keys = list(project_values(fields))
+        mine = project_values(fields, keys)
+        theirs = project_values(self.remote.project, keys)
+        changes: list[FieldChange] = []
+        for key in keys:
+            if key == "published" or same(mine[key], theirs[key]):
+                continue
+            prev = self.previous.project.get(key)
+            drift = self._drift("project", key, mine[key], theirs[key], prev)
+            changes.append(FieldChange(key, theirs[key], mine[key], drift=drift))
+        if changes:
+            body = self._project_body(changes)
+            self.actions.append(UpdateProject(self.remote.project_id, tuple(changes), body))
+        self._plan_publish(fields.published, self.remote.project.published)
+
+    def _project_body(self, changes: list[FieldChange]) -> dict[str, Any]:
+        assert self.remote is not None
+        body: dict[str, Any] = {}
+        for change in changes:
+            if not change.field.startswith("info."):
+                body[change.field] = change.new
+        if any(c.field.startswith("info.") for c in changes):
+            # PYBOSSA replaces info whole: send the server's info with our keys on top
+            server_info = self.remote.remote_info or self.remote.project.info
+            body["info"] = {**server_info, **self.local.project.info}
+        return body
+
+    def _plan_publish(self, wanted: bool | None, current: bool | None) -> None:
+        if wanted and current is False:
+            self.actions.append(PublishProject(short_name=self.local.project.short_name))
+        elif wanted is False and current:
+            self.notes.append("the project is published; PYBOSSA cannot unpublish through its API")
+
+    # -- helping materials ----------------------------------------------------------------------
+    def plan_helping(self) -> None:
+        remote_by_name: dict[str, HelpingMaterialState] = {}
+        extra: list[HelpingMaterialState] = []
+        for material in sorted(self.remote.helping_materials if self.remote else (), key=_by_id):
+            if material.name in remote_by_name:
+                extra.append(material)  # a duplicate (e.g. an earlier upload by another tool)
+            else:
+                remote_by_name[material.name] = material
+        for material in self.local.helping_materials:
+            info = _helping_info(material)
+            theirs = remote_by_name.pop(material.name, None)
+            if theirs is None:
+                self.actions.append(CreateHelpingMaterial(material, info))
+            else:
+                self._update_helping(material, theirs, info)
+        for material in sorted([*remote_by_name.values(), *extra], key=_by_id):
+            if self.prune:
+                self.actions.append(DeleteHelpingMaterial(material))
+            else:
+                self.remote_only.append(RemoteOnly("helping material", material.name, material.id))
+
+    def _update_helping(
+        self, mine: HelpingMaterialState, theirs: HelpingMaterialState, info: dict[str, Any]
+    ) -> None:
+        assert theirs.id is not None
+        changes: list[FieldChange] = []
+        for key in sorted(info):
+            if not same(info[key], theirs.info.get(key)):
+                changes.append(FieldChange(f"info.{key}", theirs.info.get(key), info[key]))
+        if not same(float(mine.priority), float(theirs.priority)):
+            changes.append(FieldChange("priority", theirs.priority, mine.priority))
+        if mine.sha256 is None and mine.media_url != theirs.media_url:
+            changes.append(FieldChange("media_url", theirs.media_url, mine.media_url))
+        if not changes:
+            return
+        keys = sorted(mine.info)
+        prev = self.previous.helping.get(mine.name)
+        local_fp, remote_fp = helping_fingerprint(mine, keys), helping_fingerprint(theirs, keys)
+        if prev is not None and remote_fp != prev and local_fp != prev:
+            for change in changes:
+                self.conflicts.append(
+                    Conflict(f"helping material {mine.name}", change.field, change.new, change.old)
+                )
+        elif prev is not None and remote_fp != prev:
+            changes = [FieldChange(c.field, c.old, c.new, drift=True) for c in changes]
+        reupload = mine.sha256 is not None and mine.sha256 != theirs.info.get("sha256")
+        merged = {**{k: v for k, v in theirs.info.items() if k in SERVER_HELPING_KEYS}, **info}
+        self.actions.append(
+            UpdateHelpingMaterial(mine, theirs.id, merged, reupload, tuple(changes))
+        )
+
+    # -- tasks ----------------------------------------------------------------------------------
+    def plan_tasks(self) -> None:
+        if self.local.tasks is None:
+            return
+        if self.remote is not None and self.remote.tasks is None:
+            self.notes.append("tasks were not fetched from the server; tasks left out of the plan")
+            return
+        key_fields = self.local.task_key_fields
+        remote_by_key: dict[str, TaskState] = {}
+        extra: list[TaskState] = []
+        for task in sorted(self.remote.tasks or () if self.remote else (), key=_by_id):
+            key = content_key(task.info, key_fields)
+            if key in remote_by_key:
+                extra.append(task)
+            else:
+                remote_by_key[key] = task
+        new: list[TaskState] = []
+        for task in self.local.tasks:
+            theirs = remote_by_key.pop(task.key, None)
+            if theirs is None:
+                new.append(task)
+            else:
+                self._update_task(task, theirs)
+        for start in range(0, len(new), TASK_BATCH):
+            self.actions.append(CreateTasks(tuple(new[start : start + TASK_BATCH])))
+        self._plan_remote_only_tasks(sorted([*remote_by_key.values(), *extra], key=_by_id))
+
+    def _update_task(self, mine: TaskState, theirs: TaskState) -> None:
+        assert theirs.id is not None
+        want, have = task_fields(mine), task_fields(theirs)
+        changes = [
+            FieldChange(name, have[name], want[name])
+            for name in ("info", *TASK_DEFAULTS)
+            if not same(want[name], have[name])
+        ]
+        if not changes:
+            return
+        label = f"task {mine.source or theirs.id}"
+        prev = self.previous.tasks.get(mine.key)
+        if prev is not None and task_fingerprint(theirs) != prev:
+            if task_fingerprint(mine) != prev:
+                self.conflicts.extend(Conflict(label, c.field, c.new, c.old) for c in changes)
+            else:
+                changes = [FieldChange(c.field, c.old, c.new, drift=True) for c in changes]
+        body = {c.field: c.new for c in changes}
+        self.actions.append(UpdateTask(theirs.id, mine, body, tuple(changes)))
+
+    def _plan_remote_only_tasks(self, tasks: Iterable[TaskState]) -> None:
+        for task in tasks:
+            label = f"task {task.id}"
+            if not self.prune:
+                self.remote_only.append(RemoteOnly("task", label, task.id, task.n_task_runs))
+            elif self.force or task.n_task_runs == 0:
+                self.actions.append(DeleteTask(task))
+            else:
+                runs = "unknown" if task.n_task_runs is None else str(task.n_task_runs)
+                reason = f"has task runs ({runs}); deleting it deletes volunteers' answers"
+                self.blocked.append(Blocked(label, reason))
+
+
+def _by_id(item: HelpingMaterialState | TaskState) -> int:
+    return item.id if item.id is not None else -1
+
+
+def _helping_info(material: HelpingMaterialState) -> dict[str, Any]:
+    """The info pbsync sends for a material: the folder's info plus its identity and file hash."""
+    info = dict(material.info)
+    if material.sha256 is not None:
+        info["sha256"] = material.sha256
+    else:
+        info["name"] = material.name
+    return info
