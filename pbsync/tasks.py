@@ -1,0 +1,352 @@
+"""Task files: readers (csv, json, jsonl, xlsx, po), task identity, and the tasks.jsonl writer.
+
+A reader turns one file into `TaskRow`s (info + raw reserved attributes + the line/row it came
+from) and a list of `Problem`s; `build_tasks` validates the reserved attributes, applies the
+`[tasks]` defaults, computes each task's identity (`model.content_key`) and reports duplicates.
+Readers never raise for bad content: every problem is collected so the user sees them all at once.
+
+Conventions (also in docs/project-format.md):
+- CSV cells are strings; an empty cell is kept as the empty string "" in info. An empty cell in a
+  reserved column means "use the [tasks] default".
+- XLSX cells keep their type (numbers, booleans); dates and times become ISO 8601 strings; an
+  empty cell is "" as in CSV.
+- The reserved columns/keys `n_answers`, `priority_0`, `quorum`, `calibration` become task
+  attributes and are removed from info.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import logging
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pbsync.errors import Problem
+from pbsync.model import TASK_DEFAULTS, TASK_FIELDS, TaskState, content_key
+
+__all__ = [
+    "TASK_EXTENSIONS",
+    "TaskRow",
+    "build_tasks",
+    "check_attribute",
+    "decode_utf8",
+    "read_task_file",
+    "split_reserved",
+    "write_jsonl",
+]
+
+log = logging.getLogger(__name__)
+
+#: extensions a task file may have
+TASK_EXTENSIONS: tuple[str, ...] = (".csv", ".json", ".jsonl", ".xlsx", ".po")
+
+_INT_TEXT = re.compile(r"^[+-]?\d+$")
+_WS = re.compile(r"\s*")
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """One task as read: `info` without reserved keys, `attrs` the raw reserved values."""
+
+    info: dict[str, Any]
+    attrs: dict[str, Any]
+    file: str
+    line: int
+
+
+def decode_utf8(data: bytes, relname: str) -> tuple[str | None, Problem | None]:
+    """Decode `data` as UTF-8 (a leading BOM is dropped); on failure say where the bad byte is."""
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        msg = f"not valid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} (line {line})"
+        return None, Problem(relname, msg, line)
+
+
+def split_reserved(obj: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split a row/object into (info, reserved attributes)."""
+    info = {k: v for k, v in obj.items() if k not in TASK_FIELDS}
+    attrs = {k: obj[k] for k in TASK_FIELDS if k in obj}
+    return info, attrs
+
+
+def check_attribute(name: str, value: Any) -> tuple[Any, str | None]:
+    """Validate one reserved attribute (text is parsed). Returns (value, error or None)."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = int(text) if _INT_TEXT.match(text) else float(text)
+        except ValueError:
+            return None, f"{name} must be a number, got {value!r}"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None, f"{name} must be a number, got {type(value).__name__} {value!r}"
+    if name == "priority_0":
+        if not 0.0 <= float(value) <= 1.0:
+            return None, f"priority_0 must be between 0 and 1, got {value!r}"
+        return float(value), None
+    if isinstance(value, float):
+        if not value.is_integer():
+            return None, f"{name} must be an integer, got {value!r}"
+        value = int(value)
+    if name == "n_answers" and value < 1:
+        return None, f"n_answers must be a positive integer, got {value!r}"
+    if value < 0:
+        return None, f"{name} must be a non-negative integer, got {value!r}"
+    return value, None
+
+
+# -- readers ---------------------------------------------------------------------------------------
+
+
+def read_task_file(path: Path, relname: str) -> tuple[list[TaskRow], list[Problem]]:
+    """Read one task file by extension; `relname` is the folder-relative name for messages."""
+    ext = path.suffix.lower()
+    if ext == ".xlsx":
+        return _read_xlsx(path, relname)
+    text, problem = decode_utf8(path.read_bytes(), relname)
+    if text is None:
+        return [], [problem] if problem else []
+    readers = {".csv": _read_csv, ".json": _read_json, ".jsonl": _read_jsonl, ".po": _read_po}
+    reader = readers.get(ext)
+    if reader is None:
+        known = ", ".join(TASK_EXTENSIONS)
+        return [], [Problem(relname, f"unsupported task file type {ext!r} (use one of {known})")]
+    return reader(text, relname)
+
+
+def _header_problems(header: Sequence[Any], relname: str, line: int) -> list[Problem]:
+    problems, seen = [], set()
+    for i, name in enumerate(header, 1):
+        if name is None or str(name).strip() == "":
+            problems.append(Problem(relname, f"empty column name in header (column {i})", line))
+        elif name in seen:
+            problems.append(Problem(relname, f"duplicate column {name!r} in header", line))
+        seen.add(name)
+    return problems
+
+
+def _read_csv(text: str, relname: str) -> tuple[list[TaskRow], list[Problem]]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[TaskRow] = []
+    problems: list[Problem] = []
+    header: list[str] | None = None
+    start = 1
+    try:
+        for cells in reader:
+            line, start = start, reader.line_num + 1
+            if not any(c.strip() for c in cells):
+                continue  # blank line
+            if header is None:
+                header = cells
+                problems += _header_problems(header, relname, line)
+                continue
+            if len(cells) != len(header):
+                msg = f"row has {len(cells)} cells but the header has {len(header)}"
+                problems.append(Problem(relname, msg, line))
+                continue
+            info, attrs = split_reserved(dict(zip(header, cells, strict=True)))
+            attrs = {k: v for k, v in attrs.items() if v.strip() != ""}
+            rows.append(TaskRow(info, attrs, relname, line))
+    except csv.Error as exc:
+        problems.append(Problem(relname, f"CSV syntax error: {exc}", reader.line_num))
+    if header is None:
+        problems.append(Problem(relname, "no header row (the first row names the info fields)", 1))
+    return rows, problems
+
+
+def _object_row(obj: Any, relname: str, line: int, what: str) -> TaskRow | Problem:
+    if not isinstance(obj, dict):
+        return Problem(relname, f"{what} must be a JSON object, got {type(obj).__name__}", line)
+    info, attrs = split_reserved(obj)
+    return TaskRow(info, attrs, relname, line)
+
+
+def _read_json(text: str, relname: str) -> tuple[list[TaskRow], list[Problem]]:
+    """A JSON list of objects, decoded element by element so each task knows its line."""
+    decoder = json.JSONDecoder()
+    rows: list[TaskRow] = []
+    problems: list[Problem] = []
+    pos = _WS.match(text, 0).end()  # type: ignore[union-attr]
+    if not text.startswith("[", pos):
+        return [], [Problem(relname, "a JSON task file must be a list of objects", 1)]
+    pos, line, counted = pos + 1, 1, 0
+    empty = _WS.match(text, pos).end()  # type: ignore[union-attr]
+    try:
+        while not text.startswith("]", empty):
+            pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+            obj, end = decoder.raw_decode(text, pos)
+            line += text.count("\n", counted, pos)
+            counted = pos
+            row = _object_row(obj, relname, line, "each task")
+            (rows if isinstance(row, TaskRow) else problems).append(row)  # type: ignore[arg-type]
+            pos = _WS.match(text, end).end()  # type: ignore[union-attr]
+            if text.startswith("]", pos):
+                break
+            if not text.startswith(",", pos):
+                raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+            pos += 1
+    except json.JSONDecodeError as exc:
+        problems.append(
+            Problem(relname, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno)
+        )
+        return rows, problems
+    pos = max(pos, empty)
+    if text[pos + 1 :].strip():
+        problems.append(
+            Problem(relname, "extra data after the JSON list", text.count("\n", 0, pos) + 1)
+        )
+    return rows, problems
+
+
+def _read_jsonl(text: str, relname: str) -> tuple[list[TaskRow], list[Problem]]:
+    rows: list[TaskRow] = []
+    problems: list[Problem] = []
+    for number, raw in enumerate(text.split("\n"), 1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            problems.append(
+                Problem(relname, f"invalid JSON: {exc.msg} (column {exc.colno})", number)
+            )
+            continue
+        row = _object_row(obj, relname, number, "each line")
+        (rows if isinstance(row, TaskRow) else problems).append(row)  # type: ignore[arg-type]
+    return rows, problems
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return value
+
+
+def _read_xlsx(path: Path, relname: str) -> tuple[list[TaskRow], list[Problem]]:
+    import openpyxl  # slow to import; only xlsx users pay for it
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zip, XML and its own errors for a broken file
+        return [], [Problem(relname, f"cannot read the spreadsheet: {exc}")]
+    rows: list[TaskRow] = []
+    problems: list[Problem] = []
+    try:
+        header: list[Any] | None = None
+        for number, values in enumerate(book.worksheets[0].iter_rows(values_only=True), 1):
+            if all(v is None or v == "" for v in values):
+                continue
+            if header is None:
+                header = [str(v).strip() if v is not None else None for v in values]
+                while header and header[-1] is None:
+                    header.pop()
+                problems += _header_problems(header, relname, number)
+                continue
+            extra = [v for v in values[len(header) :] if v is not None]
+            if extra:
+                problems.append(
+                    Problem(relname, "cells to the right of the header's columns", number)
+                )
+            cells = {h: _cell(v) for h, v in zip(header, values, strict=False)}
+            cells.update({h: "" for h in header[len(values) :]})
+            info, attrs = split_reserved(cells)
+            attrs = {k: v for k, v in attrs.items() if v != ""}
+            rows.append(TaskRow(info, attrs, relname, number))
+    finally:
+        book.close()
+    if header is None:
+        problems.append(Problem(relname, "no header row in the first sheet", 1))
+    return rows, problems
+
+
+def _read_po(text: str, relname: str) -> tuple[list[TaskRow], list[Problem]]:
+    import polib
+
+    try:
+        catalog = polib.pofile(text)
+    except (OSError, ValueError) as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        return [], [Problem(relname, f"invalid PO file: {exc}", int(match[1]) if match else None)]
+    rows = []
+    for entry in catalog:
+        if entry.obsolete:
+            continue
+        info: dict[str, Any] = {"msgid": entry.msgid}
+        if entry.msgctxt is not None:
+            info["msgctxt"] = entry.msgctxt
+        rows.append(TaskRow(info, {}, relname, entry.linenum))
+    return rows, []
+
+
+# -- identity and validation ---------------------------------------------------------------------
+
+
+def build_tasks(
+    rows: Iterable[TaskRow],
+    key_fields: tuple[str, ...] = (),
+    defaults: Mapping[str, Any] = TASK_DEFAULTS,
+) -> tuple[tuple[TaskState, ...], list[Problem]]:
+    """Validate rows and turn them into `TaskState`s with identity keys; duplicates are problems."""
+    tasks: list[TaskState] = []
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for row in rows:
+        attrs = dict(defaults)
+        bad = False
+        for name, raw in row.attrs.items():
+            value, error = check_attribute(name, raw)
+            if error:
+                problems.append(Problem(row.file, error, row.line, name))
+                bad = True
+            else:
+                attrs[name] = value
+        missing = [k for k in key_fields if k not in row.info]
+        for name in missing:
+            problems.append(Problem(row.file, f"missing key field {name!r}", row.line, name))
+        if bad or missing:
+            continue
+        source = f"{row.file}:{row.line}"
+        key = content_key(row.info, key_fields)
+        if key in seen:
+            what = "key fields " + ", ".join(key_fields) if key_fields else "info"
+            msg = f"duplicate task: same {what} as {seen[key]} (rows {seen[key]} and {source})"
+            problems.append(Problem(row.file, msg, row.line))
+            continue
+        seen[key] = source
+        tasks.append(TaskState(key=key, info=row.info, source=source, **attrs))
+    return tuple(tasks), problems
+
+
+# -- writer ----------------------------------------------------------------------------------------
+
+
+def write_jsonl(tasks: Iterable[TaskState], defaults: Mapping[str, Any] = TASK_DEFAULTS) -> str:
+    """Serialise tasks as JSON lines, ordered by task id (tasks without id last, in given order).
+
+    Reserved attributes are written only when they differ from `defaults` (the `[tasks]` settings).
+    Raises ValueError when a task's info uses a reserved key (it would read back as an attribute).
+    """
+    ordered = sorted(tasks, key=lambda t: (t.id is None, t.id or 0))
+    lines = []
+    for task in ordered:
+        clash = [k for k in TASK_FIELDS if k in task.info]
+        if clash:
+            raise ValueError(f"task {task.id}: info uses the reserved key(s) {', '.join(clash)}")
+        obj = dict(task.info)
+        for name in TASK_FIELDS:
+            value = getattr(task, name)
+            if value != defaults.get(name, TASK_DEFAULTS[name]):
+                obj[name] = value
+        lines.append(json.dumps(obj, ensure_ascii=False) + "\n")
+    return "".join(lines)
