@@ -22,7 +22,8 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -31,6 +32,17 @@ from requests.adapters import HTTPAdapter
 
 from pbclient.errors import ResponseError, TransportError, error_from_response, redact_text
 from pbclient.retry import Pacer, RateLimit, RateLimitWait, RetryPolicy, bucket_of
+
+if TYPE_CHECKING:
+    from pbclient.managers import (
+        CategoryManager,
+        HelpingMaterialManager,
+        ResultManager,
+        TaskRunManager,
+        UserManager,
+    )
+    from pbclient.projects import ProjectManager
+    from pbclient.tasks import TaskManager
 
 __all__ = ["Client", "ClientStats"]
 
@@ -42,6 +54,19 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 POOL_SIZE = 8
 #: seconds added to a rate-limit wait: the reset is the server's clock, rounded to a second
 WAIT_MARGIN = 1.0
+
+
+class _HideKeyInQuery(logging.Filter):
+    """urllib3 logs request lines with their query; the publish endpoint's may hold the key."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args and any("api_key=" in str(arg) for arg in record.args):
+            record.msg = redact_text(record.getMessage())
+            record.args = None
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_HideKeyInQuery())
 
 
 class ClientStats:
@@ -188,6 +213,57 @@ class Client:
         self._prefix = urlsplit(self.endpoint).path
         self._pacer = Pacer(self.retry.reserve, clock)
         self.stats = ClientStats()
+
+    # -- managers (imported lazily: they import this module) ----------------------------------
+
+    @cached_property
+    def projects(self) -> ProjectManager:
+        """Projects: `get`, `find`, `iter`, `create`, `update`, `delete`, `by_short_name` ..."""
+        from pbclient.projects import ProjectManager
+
+        return ProjectManager(self)
+
+    @cached_property
+    def categories(self) -> CategoryManager:
+        """Categories (writes need an admin)."""
+        from pbclient.managers import CategoryManager
+
+        return CategoryManager(self)
+
+    @cached_property
+    def tasks(self) -> TaskManager:
+        """Tasks, with `create_many`."""
+        from pbclient.tasks import TaskManager
+
+        return TaskManager(self)
+
+    @cached_property
+    def taskruns(self) -> TaskRunManager:
+        """Task runs (volunteers' answers)."""
+        from pbclient.managers import TaskRunManager
+
+        return TaskRunManager(self)
+
+    @cached_property
+    def results(self) -> ResultManager:
+        """Results of completed tasks."""
+        from pbclient.managers import ResultManager
+
+        return ResultManager(self)
+
+    @cached_property
+    def helping_materials(self) -> HelpingMaterialManager:
+        """Helping materials (files or links shown beside the tasks)."""
+        from pbclient.managers import HelpingMaterialManager
+
+        return HelpingMaterialManager(self)
+
+    @cached_property
+    def users(self) -> UserManager:
+        """Users (read only)."""
+        from pbclient.managers import UserManager
+
+        return UserManager(self)
 
     # -- the public surface -------------------------------------------------------------------
 

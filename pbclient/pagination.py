@@ -1,0 +1,66 @@
+"""Keyset pagination over PYBOSSA lists.
+
+PYBOSSA answers a list with a bare JSON array (no total, no next link). `last_id=N` returns the
+rows with `id > N` in ascending id order, so the cursor is the last id seen: unlike `offset`, it
+neither skips nor repeats rows when rows are created or deleted while paging. A page shorter than
+the limit is the last one; after a full page one more request is needed to learn that nothing
+follows (the server gives no total).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+__all__ = ["MAX_PAGE_SIZE", "iter_pages"]
+
+log = logging.getLogger(__name__)
+
+#: PYBOSSA caps `limit` at 100
+MAX_PAGE_SIZE = 100
+
+#: filters that would break a keyset walk (it needs ascending id order and no offset)
+_CONFLICTING = ("offset", "orderby", "desc")
+
+
+def iter_pages(
+    fetch: Callable[[dict[str, Any]], list[dict[str, Any]]],
+    filters: Mapping[str, Any] | None = None,
+    *,
+    limit: int = MAX_PAGE_SIZE,
+    last_id: int | None = None,
+) -> Iterator[list[dict[str, Any]]]:
+    """Yield the pages of a list lazily, one request per page, one page in memory.
+
+    Args:
+        fetch: sends the list request with the given query parameters and returns the rows.
+        filters: exact-match filters passed verbatim (e.g. `{"project_id": 3}`).
+        limit: rows per page (1-100).
+        last_id: start after this id (resume a walk).
+
+    Yields:
+        Non-empty lists of rows, ascending by id.
+
+    Raises:
+        ValueError: `limit` out of range, or a filter that conflicts with keyset order.
+    """
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise ValueError(f"limit must be 1..{MAX_PAGE_SIZE}, not {limit}")
+    query = {k: v for k, v in (filters or {}).items() if v is not None}
+    conflicting = [k for k in _CONFLICTING if k in query]
+    if conflicting:
+        raise ValueError(f"keyset iteration cannot use {', '.join(conflicting)}")
+    cursor = last_id
+    while True:
+        params = {**query, "limit": limit}
+        if cursor is not None:
+            params["last_id"] = cursor
+        page = fetch(params)
+        if not page:
+            return
+        cursor = page[-1]["id"]
+        short = len(page) < limit
+        yield page
+        if short:
+            return

@@ -1,0 +1,204 @@
+"""`client.tasks`: the task manager and `create_many`, bulk creation without duplicates.
+
+PYBOSSA has no bulk create: N tasks cost N POSTs. `create_many` runs them on a small pool of
+threads sharing the client's session, and never re-sends a POST blindly: when a POST failed in a
+way that leaves it unknown whether the server created the task (connection dropped after sending,
+read timeout, a 5xx), the item is set aside as *ambiguous*. Once the pool has drained (so no
+create of this call is still in flight), the ambiguous items are reconciled against the server:
+
+1. list the project's tasks with ids above `after_id`, the highest task id the project had before
+   the call (keyset, one GET per 100 tasks);
+2. drop the tasks this call already knows it created;
+3. an ambiguous item whose canonical info matches a remaining task adopts that task (each task is
+   adopted once, so two identical items need two tasks); the others are POSTed again, serially,
+   and a new ambiguity goes through another round (bounded).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Any
+
+from pbclient.errors import (
+    BulkCreateError,
+    InvalidDataError,
+    PybossaError,
+    ServerError,
+    TransportError,
+)
+from pbclient.managers import Manager, id_of
+from pbclient.resources import Project, Task
+
+__all__ = ["TaskManager"]
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+def _info_key(info: Any) -> str:
+    return json.dumps(info, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _is_ambiguous(exc: PybossaError) -> bool:
+    """The POST may have created the task: no answer after sending, or a 5xx."""
+    if isinstance(exc, TransportError):
+        return exc.maybe_applied
+    return isinstance(exc, ServerError)
+
+
+class TaskManager(Manager[Task]):
+    """`client.tasks`. Deleting a task also deletes its task runs (volunteers' answers)."""
+
+    path, resource = "/api/task", Task
+
+    def create_many(
+        self,
+        project: Project | int,
+        infos: Iterable[Any],
+        *,
+        workers: int = 4,
+        progress: Progress | None = None,
+        bodies: bool = False,
+        after_id: int | None = None,
+        **task_fields: Any,
+    ) -> list[Task]:
+        """Create one task per item of `infos`, concurrently, without duplicates.
+
+        Args:
+            project: the project (or its id).
+            infos: task infos; with `bodies=True`, an item holding an `"info"` key is a whole task
+                body (`{"info": ..., "n_answers": ...}`).
+            workers: concurrent POSTs (keep it small: every request counts against the limit).
+            progress: called as `progress(done, total)` from the calling thread.
+            bodies: see `infos`.
+            after_id: the highest task id of the project before this call, if the caller knows
+                it (e.g. from the listing it diffed against); otherwise one GET learns it.
+            **task_fields: fields for every task (`n_answers`, `priority_0`, `quorum` ...).
+
+        Returns:
+            The created tasks, in input order.
+
+        Raises:
+            InvalidDataError: an item is not JSON (checked before the first request).
+            BulkCreateError: some items failed; `.results` holds what was created, so a retry
+                of the missing items creates no duplicate.
+        """
+        project_id = id_of(project)
+        items = [self._body(project_id, item, bodies, task_fields) for item in infos]
+        if not items:
+            return []
+        if after_id is None:
+            after_id = self._max_id(project_id)
+        run = _BulkRun(self, items, progress)
+        run.concurrent(max(1, workers))
+        run.reconcile(project_id, after_id, rounds=self._client.retry.retries + 1)
+        if run.errors:
+            raise BulkCreateError(run.results, run.errors)
+        return [task for task in run.results if task is not None]
+
+    def _body(
+        self, project_id: int, item: Any, bodies: bool, defaults: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        if bodies and isinstance(item, Mapping) and "info" in item:
+            body = {**defaults, **item}
+        else:
+            body = {**defaults, "info": item}
+        body["project_id"] = project_id
+        try:
+            json.dumps(body)
+        except (TypeError, ValueError) as exc:
+            raise InvalidDataError(f"task {body['info']!r:.80} is not JSON: {exc}") from exc
+        return {k: v for k, v in body.items() if k not in Task.read_only}
+
+    def _max_id(self, project_id: int) -> int:
+        rows = self._list({"project_id": project_id, "orderby": "id", "desc": "true", "limit": 1})
+        return int(rows[0]["id"]) if rows else 0
+
+    def _create_one(self, body: dict[str, Any]) -> Task:
+        return self._wrap(self._write("POST", self.path, body))
+
+
+class _BulkRun:
+    """The state of one `create_many` call."""
+
+    def __init__(
+        self, manager: TaskManager, items: list[dict[str, Any]], progress: Progress | None
+    ):
+        self.manager = manager
+        self.items = items
+        self.results: list[Task | None] = [None] * len(items)
+        self.errors: dict[int, PybossaError] = {}
+        self.ambiguous: dict[int, PybossaError] = {}
+        self._progress = progress
+        self._done = 0
+        self._stop = threading.Event()
+
+    def concurrent(self, workers: int) -> None:
+        """Phase 1: POST every item on the pool; stop submitting after a definite failure."""
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pbclient-create") as pool:
+            futures = {pool.submit(self._attempt, i): i for i in range(len(self.items))}
+            for future in as_completed(futures):
+                self._settle(futures[future], future.result())
+
+    def _attempt(self, index: int) -> Task | PybossaError | None:
+        if self._stop.is_set():
+            return None  # skipped: reported as not created
+        try:
+            return self.manager._create_one(self.items[index])
+        except PybossaError as exc:
+            if not _is_ambiguous(exc):
+                self._stop.set()
+            return exc
+
+    def _settle(self, index: int, outcome: Task | PybossaError | None) -> None:
+        if isinstance(outcome, Task):
+            self.results[index] = outcome
+            self._tick()
+        elif isinstance(outcome, PybossaError):
+            if _is_ambiguous(outcome):
+                log.info("task %d: %s; will reconcile before re-creating", index, outcome)
+                self.ambiguous[index] = outcome
+            else:
+                self.errors[index] = outcome
+
+    def _tick(self) -> None:
+        self._done += 1
+        if self._progress is not None:
+            self._progress(self._done, len(self.items))
+
+    def reconcile(self, project_id: int, after_id: int, rounds: int) -> None:
+        """Phase 2 (serial): adopt tasks the server did create, re-create the others."""
+        for _ in range(rounds):
+            if not self.ambiguous:
+                return
+            unclaimed = self._unclaimed(project_id, after_id)
+            pending, self.ambiguous = self.ambiguous, {}
+            for index in sorted(pending):
+                found = unclaimed.get(_info_key(self.items[index]["info"]))
+                if found:
+                    self.results[index] = task = found.pop(0)
+                    log.info("task %d was created after all: adopted %r", index, task)
+                    self._tick()
+                    continue
+                self._settle(index, self._retry_one(index))
+        self.errors.update(self.ambiguous)
+
+    def _retry_one(self, index: int) -> Task | PybossaError:
+        try:
+            return self.manager._create_one(self.items[index])
+        except PybossaError as exc:
+            return exc
+
+    def _unclaimed(self, project_id: int, after_id: int) -> dict[str, list[Task]]:
+        claimed = {task.id for task in self.results if task is not None}
+        found: dict[str, list[Task]] = defaultdict(list)
+        for task in self.manager.iter(project_id=project_id, last_id=after_id):
+            if task.id not in claimed:
+                found[_info_key(task.info)].append(task)
+        return found
