@@ -342,7 +342,8 @@ class _Loader:
             return None
         if "media_url" in settings:
             msg = f"media_url is for link-only materials, but {source} exists"
-            self._problem(PROJECT_TOML, msg, self._line(f'helping."{name}"'), f"helping.{name}")
+            where = f'helping."{name}"'
+            self._problem(PROJECT_TOML, msg, self._line(where), where)
         if sidecar is not None:
             if settings:
                 msg = f"settings given both here and in [helping.{name!r}] of project.toml"
@@ -351,32 +352,36 @@ class _Loader:
         data = path.read_bytes()
         sha = hashlib.sha256(data).hexdigest()
         self.hashes[source] = sha
-        info = self._helping_info(settings, source)
-        priority = float(settings.get("priority", 0.0))
+        if sidecar is not None:
+            info = self._helping_info(settings, f"{source}{SIDECAR_SUFFIX}", "info")
+        else:
+            info = self._helping_info(settings, PROJECT_TOML, f'helping."{name}".info')
+        priority = _priority(settings)
         return HelpingMaterialState(name, info, priority, sha, None, str(path), None, source)
 
     def _link_material(
         self, name: str, settings: dict[str, Any], prefix: str
     ) -> HelpingMaterialState | None:
-        where = f"helping.{name}"
+        where = f'helping."{name}"'
         url = settings.get("media_url")
         if not isinstance(url, str) or not url:
             msg = f"no file {prefix}{name} and no media_url: give one or the other"
-            self._problem(PROJECT_TOML, msg, self._line(f'helping."{name}"'), where)
+            self._problem(PROJECT_TOML, msg, self._line(where), where)
             return None
-        info = self._helping_info(settings, f"{PROJECT_TOML} [{where}]")
-        priority = float(settings.get("priority", 0.0))
+        info = self._helping_info(settings, PROJECT_TOML, f"{where}.info")
+        priority = _priority(settings)
         return HelpingMaterialState(
-            name, info, priority, None, url, None, None, f"{PROJECT_TOML}:[{where}]"
+            name, info, priority, None, url, None, None, f"{PROJECT_TOML} [{where}]"
         )
 
-    def _helping_info(self, settings: dict[str, Any], source: str) -> dict[str, Any]:
+    def _helping_info(self, settings: dict[str, Any], file: str, fld: str) -> dict[str, Any]:
         info = settings.get("info", {})
         info = dict(info) if isinstance(info, dict) else {}
         for key in HELPING_RESERVED_INFO:
             if key in info:
+                msg = f"info.{key} is set by pbsync or the server, not by you"
                 self._problem(
-                    source, f"info.{key} is set by pbsync/the server, not by you", None, "info"
+                    file, msg, self._line(f"{fld}.{key}") if file == PROJECT_TOML else None, fld
                 )
         return info
 
@@ -454,6 +459,12 @@ class _Loader:
         tasks, problems = build_tasks(rows, key, defaults)
         self.problems += problems
         return tasks
+
+
+def _priority(settings: Mapping[str, Any]) -> float:
+    value = settings.get("priority", 0.0)
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    return float(value) if ok else 0.0  # a wrong type is reported by the schema check
 
 
 # -- project.toml schema -------------------------------------------------------------------------
