@@ -1,0 +1,91 @@
+"""RetryPolicy, buckets and the pacer: pure logic, table tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.utils import format_datetime
+
+import pytest
+
+from pbclient.retry import Pacer, RetryPolicy, bucket_of
+
+NOW = 1_700_000_000.0
+
+
+@pytest.mark.parametrize(
+    ("path", "bucket"),
+    [
+        ("/api/task", "/api/task"),
+        ("/api/task/12", "/api/task"),
+        ("/api/task/12/", "/api/task"),
+        ("/api/project/3/newtask", "/api/project/<id>/newtask"),
+        ("/api/project/3/userprogress", "/api/project/<id>/userprogress"),
+        ("/project/demo/publish", "/project/demo/publish"),
+    ],
+)
+def test_bucket_ignores_ids(path: str, bucket: str) -> None:
+    assert bucket_of(path) == bucket
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"X-RateLimit-Reset": str(int(NOW) + 42)}, 42.0),
+        ({"X-RateLimit-Reset": str(int(NOW) - 5)}, 0.0),
+        ({"Retry-After": "7"}, 7.0),
+        (
+            {"Retry-After": format_datetime(datetime.fromtimestamp(NOW + 30, UTC), usegmt=True)},
+            30.0,
+        ),
+        ({"Retry-After": "soon"}, 60.0),
+        ({}, 60.0),
+        # PYBOSSA's own header wins over a proxy's
+        ({"X-RateLimit-Reset": str(int(NOW) + 10), "Retry-After": "99"}, 10.0),
+    ],
+)
+def test_rate_limit_delay(headers: dict[str, str], expected: float) -> None:
+    assert RetryPolicy().rate_limit_delay(headers, NOW) == pytest.approx(expected)
+
+
+def test_backoff_doubles_and_is_capped() -> None:
+    policy = RetryPolicy(backoff=0.5, max_backoff=3.0)
+    assert [policy.backoff_delay(n) for n in range(1, 6)] == [0.5, 1.0, 2.0, 3.0, 3.0]
+
+
+def _headers(remaining: int, reset: float) -> dict[str, str]:
+    return {
+        "X-RateLimit-Limit": "300",
+        "X-RateLimit-Remaining": str(remaining),
+        "X-RateLimit-Reset": str(reset),
+    }
+
+
+def test_pacer_spends_down_to_the_reserve_then_waits_for_the_reset() -> None:
+    now = [NOW]
+    pacer = Pacer(reserve=1, clock=lambda: now[0])
+    assert pacer.acquire("/api/task") == 0.0  # nothing known: no probe, just send
+    pacer.observe("/api/task", _headers(3, NOW + 100))
+    assert pacer.acquire("/api/task") == 0.0  # reserves one: 2 left
+    assert pacer.acquire("/api/task") == 0.0  # 1 left
+    assert pacer.acquire("/api/task") == pytest.approx(100.0)
+    assert pacer.acquire("/api/project") == 0.0  # other buckets are independent
+    now[0] = NOW + 100
+    assert pacer.acquire("/api/task") == 0.0  # the window is over
+    assert "/api/task" not in pacer.snapshot()
+
+
+def test_pacer_keeps_the_freshest_state_when_answers_arrive_out_of_order() -> None:
+    pacer = Pacer(reserve=1, clock=lambda: NOW)
+    pacer.observe("/api/task", _headers(10, NOW + 50))
+    pacer.observe("/api/task", _headers(12, NOW + 50))  # a late answer of the same window
+    assert pacer.snapshot()["/api/task"].remaining == 10
+    pacer.observe("/api/task", _headers(299, NOW + 950))  # a new window
+    assert pacer.snapshot()["/api/task"].remaining == 299
+    pacer.observe("/api/task", {"X-RateLimit-Remaining": "oops"})  # ignored
+    assert pacer.snapshot()["/api/task"].limit == 300
+
+
+def test_reserve_zero_turns_pacing_off() -> None:
+    pacer = Pacer(reserve=0, clock=lambda: NOW)
+    pacer.observe("/api/task", _headers(0, NOW + 100))
+    assert pacer.acquire("/api/task") == 0.0
