@@ -20,6 +20,7 @@ import json
 import logging
 import re
 import shutil
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,12 +128,14 @@ def find_template(name: str) -> TemplateInfo:
 
 
 def derive_short_name(folder_name: str) -> str:
-    """Make a PYBOSSA short_name from a folder name: lower case, runs of other characters -> `-`.
+    """Make a PYBOSSA short_name from a folder name: accents dropped, lower case, runs of other
+    characters -> `-`.
 
     Raises:
         ScaffoldError: nothing usable is left (e.g. the folder name is all punctuation).
     """
-    short = re.sub(r"[^a-z0-9_-]+", "-", folder_name.lower()).strip("-_")
+    ascii_name = unicodedata.normalize("NFKD", folder_name).encode("ascii", "ignore").decode()
+    short = re.sub(r"[^a-z0-9_-]+", "-", ascii_name.lower()).strip("-_")
     short = re.sub(r"-{2,}", "-", short)
     if not short:
         raise ScaffoldError(f"cannot derive a short name from {folder_name!r}: give --short-name")
