@@ -1,6 +1,184 @@
 """pbsync: PYBOSSA projects as code.
 
-The library API (`load`, `plan`, `push`, `pull`) is re-exported here once the sync engine lands.
+The library API, usable without the command line:
+
+    import pbsync
+    from pbclient.client import Client
+
+    with Client("https://crowdcrafting.org", api_key) as client:
+        plan = pbsync.plan("myproject", client)          # what a push would change
+        report = pbsync.push("myproject", client)        # do it
+        pbsync.pull(client, "catspotting", "copy")       # write a folder from the server
+
+Errors are `pbsync.errors.PbsyncError` subclasses (invalid folder, conflict, unsafe step...) and
+`pbclient.errors.PybossaError` subclasses (the server refused, or could not be reached).
 """
 
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
+
+# the submodules named like the API functions below are imported first, so that the functions
+# (defined after) are what `pbsync.plan` and `pbsync.pull` mean
+import pbsync.plan as _plan_module
+from pbsync.apply import Report, Reporter, apply
+from pbsync.errors import PbsyncError
+from pbsync.plan import Plan, make_plan
+from pbsync.remote import RemoteProject
+from pbsync.state import STATE_DIR, load_snapshot, save_snapshot, snapshot_of
+
+try:
+    import pbsync.pull as _pull_module
+except ModuleNotFoundError as _exc:  # pragma: no cover - the pull module lands separately
+    if _exc.name != "pbsync.pull":
+        raise
+    _pull_module = None
+
+if TYPE_CHECKING:
+    from pbclient.client import Client
+    from pbsync.local import LocalProject
+
+__all__ = ["Plan", "Report", "Reporter", "__version__", "load", "plan", "pull", "push"]
+
+log = logging.getLogger(__name__)
+
+PathLike = str | os.PathLike[str]
+
+
+def load(folder: PathLike, *, env: str | None = None) -> LocalProject:
+    """Read and validate a project folder.
+
+    Raises:
+        pbsync.errors.ValidationError: every problem found, at once.
+    """
+    from pbsync.local import LocalProject
+
+    return LocalProject.load(folder, env=env)
+
+
+def plan(
+    project: PathLike | LocalProject,
+    client: Client,
+    *,
+    prune: bool = False,
+    force: bool = False,
+    env: str | None = None,
+    target: str | None = None,
+) -> Plan:
+    """What a push of `project` (a folder or a loaded project) to `client`'s server would do.
+
+    Args:
+        project: a folder path or a `LocalProject`.
+        client: an authenticated client.
+        prune: plan deletions of remote-only helping materials and tasks.
+        force: plan over conflicts and allow deleting answered tasks.
+        env: the `[env.NAME]` overlay to apply when loading a folder.
+        target: the server's name in `.pbsync/state.json` (default: the client's endpoint).
+
+    Raises:
+        pbsync.errors.ValidationError: the folder is invalid.
+        pbclient.errors.PybossaError: the server could not be read.
+    """
+    local = project if not isinstance(project, str | os.PathLike) else load(project, env=env)
+    state = local.state
+    short_name = state.project.short_name
+    remote = RemoteProject.fetch(client, short_name, tasks=state.tasks is not None)
+    previous = load_snapshot(local.folder, target or client.endpoint, short_name)
+    result = make_plan(state, remote, prune=prune, force=force, previous=previous)
+    unknown = {b.id for b in result.blocked if b.id is not None}
+    if remote is not None and unknown and not force:
+        # count task runs only for the tasks a prune would delete, then plan again
+        remote = RemoteProject.count_task_runs(client, remote, unknown)
+        result = make_plan(state, remote, prune=prune, force=force, previous=previous)
+    return result
+
+
+def push(
+    project: PathLike | LocalProject,
+    client: Client,
+    *,
+    prune: bool = False,
+    force: bool = False,
+    dry_run: bool = False,
+    env: str | None = None,
+    target: str | None = None,
+    reporter: Reporter | None = None,
+    confirm: Callable[[Plan], bool] | None = None,
+) -> Report:
+    """Make the server match the folder: plan, then apply, then record the sync.
+
+    One push at a time per folder (a lock on `.pbsync/push.lock`). After every action succeeded
+    the sync is recorded in `.pbsync/state.json` (unless `dry_run`).
+
+    Args:
+        project, client, prune, force, env, target: as for `plan`.
+        dry_run: plan and report, send no write.
+        reporter: progress callbacks.
+        confirm: called with the plan before any write; returning False cancels (nothing sent).
+
+    Returns:
+        The report; `report.cancelled` is True when `confirm` said no.
+
+    Raises:
+        pbsync.errors.ConflictError, pbsync.errors.UnsafeOperationError: refused (nothing sent).
+        pbsync.errors.PbsyncError: another push is running in this folder.
+    """
+    from filelock import FileLock, Timeout
+
+    local = project if not isinstance(project, str | os.PathLike) else load(project, env=env)
+    lock_dir = Path(local.folder) / STATE_DIR
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with FileLock(str(lock_dir / "push.lock"), timeout=0):
+            return _push_locked(local, client, prune, force, dry_run, target, reporter, confirm)
+    except Timeout as exc:
+        raise PbsyncError(f"another push is running in {local.folder}") from exc
+
+
+def _push_locked(
+    local: LocalProject,
+    client: Client,
+    prune: bool,
+    force: bool,
+    dry_run: bool,
+    target: str | None,
+    reporter: Reporter | None,
+    confirm: Callable[[Plan], bool] | None,
+) -> Report:
+    the_plan = plan(local, client, prune=prune, force=force, target=target)
+    if confirm is not None and not confirm(the_plan):
+        return Report(dry_run=dry_run, project_id=the_plan.project_id, cancelled=True)
+    report = apply(the_plan, client, reporter=reporter, dry_run=dry_run)
+    if not dry_run:
+        record = snapshot_of(local.state, project_id=report.project_id)
+        save_snapshot(local.folder, target or client.endpoint, the_plan.short_name, record)
+    return report
+
+
+def pull(
+    client: Client,
+    short_name: str,
+    folder: PathLike,
+    *,
+    tasks: bool = True,
+    force: bool = False,
+    env: str | None = None,
+) -> Any:
+    """Write (or update) `folder` from the server's project `short_name`.
+
+    Raises:
+        pbsync.errors.ProjectNotFoundError: no such project.
+        pbsync.errors.PullError: local changes would be overwritten (and not `force`).
+    """
+    if _pull_module is None:  # pragma: no cover
+        raise PbsyncError("pull is not available in this build")
+    return _pull_module.pull(client, short_name, folder, tasks=tasks, force=force, env=env)
+
+
+del _plan_module

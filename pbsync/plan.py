@@ -196,6 +196,7 @@ class Blocked:
 
     item: str
     reason: str
+    id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -449,9 +450,9 @@ class _Builder:
             elif self.force or task.n_task_runs == 0:
                 self.actions.append(DeleteTask(task))
             else:
-                runs = "unknown" if task.n_task_runs is None else str(task.n_task_runs)
-                reason = f"has task runs ({runs}); deleting it deletes volunteers' answers"
-                self.blocked.append(Blocked(label, reason))
+                runs = "may have" if task.n_task_runs is None else "has"
+                reason = f"{runs} task runs; deleting it deletes volunteers' answers"
+                self.blocked.append(Blocked(label, reason, task.id))
 
 
 def _by_id(item: HelpingMaterialState | TaskState) -> int:

@@ -1,0 +1,305 @@
+"""Rendering plans, reports and progress with rich (and as JSON for `--json`)."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import logging
+import math
+import time
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from pbclient.client import Client
+from pbclient.retry import RateLimitWait
+from pbsync.apply import Report, Reporter
+from pbsync.model import TaskState
+from pbsync.plan import (
+    Action,
+    CreateHelpingMaterial,
+    CreateProject,
+    CreateTasks,
+    DeleteHelpingMaterial,
+    DeleteTask,
+    FieldChange,
+    Plan,
+    PublishProject,
+    UpdateHelpingMaterial,
+    UpdateProject,
+    UpdateTask,
+)
+
+__all__ = ["ProgressReporter", "plan_json", "render_plan", "render_report", "summary"]
+
+log = logging.getLogger(__name__)
+
+#: lines of a text diff shown per field before "... N more lines"
+DIFF_LINES = 40
+#: items listed per group (remote-only, created tasks) before "... and N more"
+LIST_ITEMS = 10
+#: PYBOSSA's rate-limit window, seconds
+WINDOW = 900
+
+
+def summary(plan: Plan) -> dict[str, int]:
+    """Counts of what the plan does, by verb and kind."""
+    return {
+        "create_project": plan.count(CreateProject),
+        "update_project": plan.count(UpdateProject),
+        "publish": plan.count(PublishProject),
+        "create_helping": plan.count(CreateHelpingMaterial),
+        "update_helping": plan.count(UpdateHelpingMaterial),
+        "delete_helping": plan.count(DeleteHelpingMaterial),
+        "create_tasks": plan.count(CreateTasks),
+        "update_tasks": plan.count(UpdateTask),
+        "delete_tasks": plan.count(DeleteTask),
+        "conflicts": len(plan.conflicts),
+        "remote_only": len(plan.remote_only),
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def _change_json(change: FieldChange) -> dict[str, Any]:
+    return {
+        "field": change.field,
+        "old": _jsonable(change.old),
+        "new": _jsonable(change.new),
+        "drift": change.drift,
+    }
+
+
+def _action_json(action: Action) -> dict[str, Any]:
+    out: dict[str, Any] = {"action": action.kind}
+    if isinstance(action, UpdateProject | UpdateHelpingMaterial | UpdateTask):
+        out["changes"] = [_change_json(c) for c in action.changes]
+    if isinstance(action, CreateHelpingMaterial | UpdateHelpingMaterial | DeleteHelpingMaterial):
+        out["name"] = action.material.name
+    if isinstance(action, UpdateHelpingMaterial):
+        out["reupload"] = action.reupload
+    if isinstance(action, CreateTasks):
+        out["count"] = len(action.tasks)
+        out["sources"] = [t.source for t in action.tasks[:LIST_ITEMS]]
+    if isinstance(action, UpdateTask):
+        out["task_id"], out["source"] = action.task_id, action.task.source
+    if isinstance(action, DeleteTask):
+        out["task_id"] = action.task.id
+    return out
+
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    """The plan as JSON: `in_sync`, `summary`, `actions`, `conflicts`, `remote_only`, ..."""
+    return {
+        "project": plan.short_name,
+        "project_id": plan.project_id,
+        "in_sync": plan.empty,
+        "summary": summary(plan),
+        "actions": [_action_json(a) for a in plan.actions],
+        "conflicts": [
+            {
+                "item": c.item,
+                "field": c.field,
+                "local": _jsonable(c.local),
+                "remote": _jsonable(c.remote),
+            }
+            for c in plan.conflicts
+        ],
+        "remote_only": [{"kind": r.kind, "name": r.name, "id": r.id} for r in plan.remote_only],
+        "blocked": [{"item": b.item, "reason": b.reason} for b in plan.blocked],
+        "notes": list(plan.notes),
+    }
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _render_change(console: Console, change: FieldChange, indent: str = "    ") -> None:
+    drift = " [yellow](changed on the server since the last push)[/]" if change.drift else ""
+    old, new = change.old, change.new
+    if isinstance(old, str) and isinstance(new, str) and ("\n" in old or "\n" in new):
+        console.print(f"{indent}[bold]{escape(change.field)}[/]{drift}")
+        lines = list(
+            difflib.unified_diff(
+                old.splitlines(), new.splitlines(), "server", "folder", lineterm="", n=2
+            )
+        )
+        for line in lines[:DIFF_LINES]:
+            style = "green" if line.startswith("+") else "red" if line.startswith("-") else "dim"
+            console.print(f"{indent}  [{style}]{escape(line)}[/]", highlight=False)
+        if len(lines) > DIFF_LINES:
+            console.print(f"{indent}  ... {len(lines) - DIFF_LINES} more lines")
+        return
+    details = change.details()
+    if details:
+        console.print(f"{indent}[bold]{escape(change.field)}[/]{drift}")
+        for line in details[:DIFF_LINES]:
+            console.print(f"{indent}  {escape(line)}", highlight=False)
+        return
+    console.print(
+        f"{indent}[bold]{escape(change.field)}[/]: [red]{escape(_short(old))}[/] -> "
+        f"[green]{escape(_short(new))}[/]{drift}",
+        highlight=False,
+    )
+
+
+def _render_action(console: Console, action: Action) -> None:
+    if isinstance(action, CreateProject):
+        console.print(f"  [green]+ create project[/] {escape(action.project.short_name)}")
+    elif isinstance(action, UpdateProject | UpdateTask | UpdateHelpingMaterial):
+        label = {
+            UpdateProject: "update project",
+            UpdateTask: "update task",
+            UpdateHelpingMaterial: "update helping material",
+        }[type(action)]
+        what = ""
+        if isinstance(action, UpdateTask):
+            what = (
+                f" {action.task_id} ({action.task.source})"
+                if action.task.source
+                else f" {action.task_id}"
+            )
+        elif isinstance(action, UpdateHelpingMaterial):
+            what = f" {action.material.name}" + (" (new file)" if action.reupload else "")
+        console.print(f"  [yellow]~ {label}[/]{escape(what)}")
+        for change in action.changes:
+            _render_change(console, change)
+    elif isinstance(action, PublishProject):
+        console.print(f"  [magenta]! publish[/] {escape(action.short_name)}")
+    elif isinstance(action, CreateHelpingMaterial):
+        console.print(f"  [green]+ create helping material[/] {escape(action.material.name)}")
+    elif isinstance(action, DeleteHelpingMaterial):
+        console.print(f"  [red]- delete helping material[/] {escape(action.material.name)}")
+    elif isinstance(action, CreateTasks):
+        first, last = action.tasks[0].source, action.tasks[-1].source
+        where = f" ({first} .. {last})" if first and last else ""
+        console.print(f"  [green]+ create {len(action.tasks):,} tasks[/]{escape(where)}")
+    elif isinstance(action, DeleteTask):
+        console.print(f"  [red]- delete task[/] {action.task.id}")
+
+
+def render_plan(console: Console, plan: Plan) -> None:
+    """Print the plan grouped: actions (with field-level diffs), conflicts, remote-only, notes."""
+    if plan.empty:
+        console.print(f"[green]{escape(plan.short_name)}: in sync[/], nothing to push.")
+    else:
+        console.print(f"[bold]{escape(plan.short_name)}[/]: {_counts_line(plan)}")
+        for action in plan.actions:
+            _render_action(console, action)
+    for conflict in plan.conflicts:
+        console.print(
+            f"  [bold red]conflict[/] {escape(conflict.item)} {escape(conflict.field)}: "
+            f"folder [green]{escape(_short(conflict.local))}[/], server "
+            f"[red]{escape(_short(conflict.remote))}[/] (both changed since the last push)",
+            highlight=False,
+        )
+    if plan.remote_only:
+        names = ", ".join(r.name for r in plan.remote_only[:LIST_ITEMS])
+        more = len(plan.remote_only) - LIST_ITEMS
+        names += f" and {more} more" if more > 0 else ""
+        console.print(f"  [dim]remote only (kept; push --prune deletes them): {escape(names)}[/]")
+    for blocked in plan.blocked:
+        console.print(f"  [red]blocked[/] {escape(blocked.item)}: {escape(blocked.reason)}")
+    for note in plan.notes:
+        console.print(f"  [dim]note: {escape(note)}[/]")
+
+
+def _counts_line(plan: Plan) -> str:
+    counts = summary(plan)
+    parts = [
+        f"{counts['create_tasks']:,} tasks to create" if counts["create_tasks"] else "",
+        f"{counts['update_tasks']:,} to update" if counts["update_tasks"] else "",
+        f"{counts['delete_tasks']:,} to delete" if counts["delete_tasks"] else "",
+        f"{len(plan.conflicts)} conflicts" if plan.conflicts else "",
+    ]
+    text = ", ".join(p for p in parts if p)
+    return f"{len(plan.actions)} actions" + (f" ({text})" if text else "")
+
+
+def render_report(console: Console, report: Report) -> None:
+    """One-paragraph summary of an apply."""
+    if report.cancelled:
+        console.print("Cancelled; nothing was sent.")
+        return
+    verb = "Would" if report.dry_run else "Done:"
+    parts = [
+        f"{n:,} {kind}{'s' if n != 1 else ''} {what}"
+        for what, counter in (
+            ("created", report.created),
+            ("updated", report.updated),
+            ("deleted", report.deleted),
+        )
+        for kind, n in sorted(counter.items())
+    ]
+    if report.published:
+        parts.append("published")
+    text = ", ".join(parts) or "nothing changed"
+    spent = "" if report.dry_run else f" ({report.requests} requests, {report.seconds:.1f}s)"
+    console.print(f"{verb} {text}{spent}.")
+
+
+class ProgressReporter(Reporter):
+    """A rich progress bar for task creation, and rate-limit waits with an estimate of the end."""
+
+    def __init__(self, console: Console, client: Client | None = None) -> None:
+        self.console = console
+        self.client = client
+        self.progress: Progress | None = None
+        self.bar: Any = None
+        self.left = 0
+
+    def start(self, plan: Plan) -> None:
+        self.left = plan.count(CreateTasks)
+        if self.left:
+            self.progress = Progress(
+                TextColumn("creating tasks"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=self.console,
+                transient=True,
+            )
+            self.progress.start()
+            self.bar = self.progress.add_task("tasks", total=self.left)
+
+    def task_created(self, task: TaskState, remaining: int) -> None:
+        self.left = remaining
+        if self.progress is not None:
+            self.progress.advance(self.bar)
+
+    def rate_limit_wait(self, wait: RateLimitWait) -> None:
+        self.console.print(wait_message(wait, self.left, self._limit(wait.path)))
+
+    def finish(self, report: Report) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the progress bar (also after an error)."""
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+    def _limit(self, path: str) -> int | None:
+        limits: Mapping[str, Any] = self.client.rate_limits if self.client else {}
+        found = limits.get(path)
+        return getattr(found, "limit", None)
+
+
+def wait_message(wait: RateLimitWait, left: int, limit: int | None) -> str:
+    """ "3,412 tasks left, next window at 14:05, done about 16:20" (local time)."""
+    at = datetime.fromtimestamp(wait.until).strftime("%H:%M")
+    if not left:
+        return f"rate limit reached on {wait.path}: waiting until {at}"
+    per_window = max((limit or 300) - 1, 1)  # PYBOSSA lets limit - 1 through per window
+    windows = math.ceil(left / per_window)
+    done = wait.until + (windows - 1) * WINDOW + min(left, per_window) * 0.05
+    end = datetime.fromtimestamp(max(done, time.time())).strftime("%H:%M")
+    return f"{left:,} tasks left, next window at {at}, done about {end}"

@@ -1,0 +1,162 @@
+"""`pbsync diff`, `pbsync push` and `pbsync pull`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+import pbsync
+from pbsync.apply import check
+from pbsync.cli import EXIT_CHANGES, EXIT_OK, GlobalOptions, remember_secret
+from pbsync.cli.output import ProgressReporter, plan_json, render_plan, render_report
+from pbsync.config import resolve
+from pbsync.embedded import Connection, connect
+from pbsync.errors import PbsyncError
+from pbsync.plan import Plan
+
+__all__ = ["diff", "pull", "push"]
+
+log = logging.getLogger(__name__)
+
+folder_argument = click.argument(
+    "directory", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
+)
+
+
+@contextmanager
+def _connection(
+    ctx: click.Context, err: Console, reporter: ProgressReporter | None = None
+) -> Iterator[Connection]:
+    """Resolve settings and connect; say so in one line when the embedded server is used."""
+    opts: GlobalOptions = ctx.obj
+    settings = resolve(endpoint=opts.endpoint, api_key=opts.api_key, profile=opts.profile)
+    remember_secret(settings.api_key)
+    on_wait = reporter.rate_limit_wait if reporter is not None else None
+    with connect(settings, on_wait=on_wait) as conn:
+        remember_secret(getattr(conn.client, "_api_key", None))
+        if conn.embedded:
+            err.print(
+                f"No PYBOSSA endpoint configured: using the embedded local server ({conn.store}); "
+                "set --endpoint or PYBOSSA_ENDPOINT to use another.",
+                highlight=False,
+            )
+        if reporter is not None:
+            reporter.client = conn.client
+        yield conn
+
+
+def _consoles(as_json: bool, quiet: bool) -> tuple[Console, Console]:
+    """(stdout console, stderr console); --json keeps stdout for the JSON document only."""
+    out = Console(quiet=as_json or quiet, highlight=False, soft_wrap=True)
+    return out, Console(stderr=True, highlight=False, quiet=quiet, soft_wrap=True)
+
+
+def _emit_json(document: Any) -> None:
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str))
+
+
+@click.command()
+@folder_argument
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.pass_context
+def diff(ctx: click.Context, directory: Path, as_json: bool) -> None:
+    """Show what `push` would change (exit 0: in sync, 2: changes, 1: error)."""
+    opts: GlobalOptions = ctx.obj
+    out, err = _consoles(as_json, opts.verbosity < 0)
+    local = pbsync.load(directory, env=opts.env)
+    with _connection(ctx, err) as conn:
+        plan = pbsync.plan(local, conn.client, target=conn.target)
+    if as_json:
+        _emit_json(plan_json(plan))
+    else:
+        render_plan(out, plan)
+    ctx.exit(EXIT_OK if plan.empty else EXIT_CHANGES)
+
+
+@click.command()
+@folder_argument
+@click.option("--dry-run", is_flag=True, help="Print the plan; send no write.")
+@click.option("--prune", is_flag=True, help="Delete remote-only helping materials and tasks.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Override conflicts; delete answered tasks; publish over task runs.",
+)
+@click.option("--yes", "-y", is_flag=True, help="Do not ask before deleting or publishing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan and the report as JSON.")
+@click.pass_context
+def push(
+    ctx: click.Context,
+    directory: Path,
+    dry_run: bool,
+    prune: bool,
+    force: bool,
+    yes: bool,
+    as_json: bool,
+) -> None:
+    """Make the server match the folder (creates the project when missing)."""
+    opts: GlobalOptions = ctx.obj
+    out, err = _consoles(as_json, opts.verbosity < 0)
+    local = pbsync.load(directory, env=opts.env)  # validate everything before connecting
+    reporter = ProgressReporter(err)
+    shown: dict[str, Plan] = {}
+
+    def confirm(plan: Plan) -> bool:
+        shown["plan"] = plan
+        check(plan)  # refuse conflicts / blocked deletions before asking anything
+        if not as_json:
+            render_plan(out, plan)
+        if dry_run or not plan.destructive or yes:
+            return True
+        if not sys.stdin.isatty() and as_json:
+            raise PbsyncError("this push deletes or publishes: confirm with --yes")
+        what = ", ".join(sorted({a.kind for a in plan.destructive}))
+        return click.confirm(f"Proceed ({what})?", default=False, err=True)
+
+    try:
+        with _connection(ctx, err, reporter) as conn:
+            report = pbsync.push(
+                local,
+                conn.client,
+                prune=prune,
+                force=force,
+                dry_run=dry_run,
+                target=conn.target,
+                reporter=reporter,
+                confirm=confirm,
+            )
+    finally:
+        reporter.close()
+    if as_json:
+        plan = shown.get("plan")
+        _emit_json({"plan": plan_json(plan) if plan else None, "report": report.to_json()})
+    elif not (report.dry_run is False and shown.get("plan") and shown["plan"].empty):
+        render_report(out, report)
+
+
+@click.command()
+@click.argument("short_name")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--tasks/--no-tasks", default=True, help="Also write the tasks (default: yes).")
+@click.option("--force", is_flag=True, help="Overwrite local changes.")
+@click.pass_context
+def pull(
+    ctx: click.Context, short_name: str, directory: Path | None, tasks: bool, force: bool
+) -> None:
+    """Write the server's project SHORT_NAME into DIRECTORY (default: ./SHORT_NAME)."""
+    opts: GlobalOptions = ctx.obj
+    out, err = _consoles(False, opts.verbosity < 0)
+    folder = directory if directory is not None else Path(short_name)
+    with _connection(ctx, err) as conn:
+        result = pbsync.pull(
+            conn.client, short_name, folder, tasks=tasks, force=force, env=opts.env
+        )
+    out.print(f"Pulled {short_name} into {folder}" + (f": {result}" if result else "."))

@@ -1,0 +1,70 @@
+"""Connecting to the target server, including the embedded default one.
+
+When no endpoint is configured anywhere (config.py), pbsync starts its own local server in-process
+on 127.0.0.1 with a free port, on the same SQLite store `pbsync serve` uses, for the duration of
+one command, and talks to it with that store's admin key.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from pbclient.client import Client
+from pbclient.retry import RateLimitWait
+from pbsync.config import Settings
+
+__all__ = ["EMBEDDED_TARGET", "Connection", "connect"]
+
+log = logging.getLogger(__name__)
+
+#: the name drift records use for the embedded server (its port changes every run)
+EMBEDDED_TARGET = "embedded"
+
+
+@dataclass(frozen=True)
+class Connection:
+    """An open client and where it points.
+
+    Attributes:
+        client: the API client.
+        target: the name `.pbsync/state.json` records for this server (stable across runs).
+        url: the server's URL.
+        embedded: True for the in-process local server.
+        store: the embedded server's database file (None otherwise).
+    """
+
+    client: Client
+    target: str
+    url: str
+    embedded: bool = False
+    store: str | None = None
+
+
+@contextmanager
+def connect(
+    settings: Settings, *, on_wait: Callable[[RateLimitWait], None] | None = None
+) -> Iterator[Connection]:
+    """Open a client for `settings`, starting the embedded server when no endpoint is set.
+
+    Args:
+        settings: from `config.resolve`.
+        on_wait: passed to the client (called before it sleeps for a rate-limit window).
+    """
+    if settings.endpoint is not None:
+        with Client(settings.endpoint, settings.api_key, on_wait=on_wait) as client:
+            yield Connection(client=client, target=settings.endpoint, url=settings.endpoint)
+        return
+    from pbsync.server import LocalServer, default_db_path
+
+    db = str(default_db_path())
+    with (
+        LocalServer(db=db, port=0) as server,
+        Client(server.url, server.api_key, on_wait=on_wait) as client,
+    ):
+        log.info("embedded local server on %s (store %s)", server.url, db)
+        yield Connection(
+            client=client, target=EMBEDDED_TARGET, url=server.url, embedded=True, store=db
+        )
