@@ -1,0 +1,97 @@
+"""`pbsync serve`: run the local PYBOSSA-compatible server in the foreground."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from types import FrameType
+
+import click
+from rich.console import Console
+
+from pbsync.server import LocalServer, default_db_path
+from pbsync.server.ratelimit import parse_rate_limit
+
+log = logging.getLogger(__name__)
+
+
+def _rate_limit(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    try:
+        return parse_rate_limit(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--db",
+    "db",
+    default=None,
+    help="SQLite database file (default: in your user data dir); ':memory:' for a throwaway one.",
+)
+@click.option("--api-key", default=None, help="Fix the admin user's API key.")
+@click.option(
+    "--rate-limit",
+    default=None,
+    callback=_rate_limit,
+    metavar="N[/SECONDS]",
+    help="Refuse requests beyond N per endpoint and client IP per window (default 900 s).",
+)
+@click.option("--testing", is_flag=True, help="Serve the /_pbsync/* test controls (faults, stats).")
+def serve(
+    host: str,
+    port: int,
+    db: str | None,
+    api_key: str | None,
+    rate_limit: tuple[int, int] | None,
+    testing: bool,
+) -> None:
+    """Run a local PYBOSSA-compatible server (Ctrl-C stops it)."""
+    console = Console(highlight=False)
+    path = db if db is not None else str(default_db_path())
+    try:
+        server = LocalServer(
+            path, api_key=api_key, host=host, port=port, rate_limit=rate_limit, testing=testing
+        )
+        server.start()
+    except OSError as exc:
+        console.print(f"[red]error:[/red] cannot serve on {host}:{port}: {exc.strerror or exc}")
+        raise SystemExit(1) from None
+    _print_banner(console, server, path, rate_limit, testing)
+    # stop as cleanly on SIGTERM (service managers, `timeout`) as on Ctrl-C
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        console.print("stopping ...")
+    finally:
+        server.stop()
+    console.print("stopped")
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _print_banner(
+    console: Console,
+    server: LocalServer,
+    path: str,
+    rate_limit: tuple[int, int] | None,
+    testing: bool,
+) -> None:
+    console.print(f"[bold]PYBOSSA-compatible server[/bold] on [cyan]{server.url}[/cyan]")
+    console.print(f"  admin API key: [green]{server.api_key}[/green]")
+    where = "in memory (discarded on exit)" if path == ":memory:" else path
+    console.print(f"  database:      {where}")
+    if rate_limit is not None:
+        console.print(f"  rate limit:    {rate_limit[0]} requests / {rate_limit[1]} s")
+    if testing:
+        console.print("  test controls: /_pbsync/reset, /_pbsync/faults, /_pbsync/stats")
+    console.print(f"  try: curl '{server.url}/api/project'   (Ctrl-C to stop)")

@@ -1,0 +1,198 @@
+"""The PYBOSSA REST views: `/api/<resource>[/<id>]`, newtask, userprogress, globalstats."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from pbsync.server import present, rules, schema, uploads, validation, workflow
+from pbsync.server.context import (
+    Caller,
+    api_view,
+    base_url,
+    caller,
+    is_multipart,
+    json_body,
+    json_response,
+    state,
+)
+from pbsync.server.errors import ApiError, unauthorized_or_forbidden
+from pbsync.server.listing import check_args, fuzzy_bool, list_rows
+from pbsync.server.schema import RESOURCES, Resource
+from pbsync.server.store import Row
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("api", __name__)
+
+_NAMES = ", ".join(RESOURCES)
+#: arguments a write accepts in its query string besides columns
+WRITE_ARGS = frozenset({"api_key"})
+
+
+@bp.route(f"/api/<any({_NAMES}):resource>", methods=["GET", "POST"])
+@bp.route(f"/api/<any({_NAMES}):resource>/<int:oid>", methods=["GET", "PUT", "DELETE"])
+@api_view()
+def resource_view(resource: str, oid: int | None = None) -> Response:
+    """One view for a resource's list and items, so they share a rate-limit bucket as in PYBOSSA."""
+    res = RESOURCES[resource]
+    if request.method == "GET":
+        return _get_list(res) if oid is None else _get_one(res, oid)
+    if request.method == "POST":
+        return _post(res)
+    assert oid is not None
+    if request.method == "PUT":
+        return _put(res, oid)
+    return _delete(res, oid)
+
+
+def _decorate(res: Resource, row: Row, who: Caller, base: str) -> dict[str, Any]:
+    obj = present.view(res, row, who)
+    store = state().store
+    if res.name == "project" and fuzzy_bool(request.args.get("stats")):
+        obj["stats"] = workflow.project_stats(store, row["id"])
+    if res.name == "task" and fuzzy_bool(request.args.get("related")):
+        obj.update(workflow.related(store, row))
+    return present.with_links(res, obj, row, base)
+
+
+def _get_list(res: Resource) -> Response:
+    who = caller()
+    rows = list_rows(state().store, res, request.args, who)
+    base = base_url()
+    return json_response([_decorate(res, row, who, base) for row in rows])
+
+
+def _get_one(res: Resource, oid: int) -> Response:
+    check_args(res, request.args)
+    who = caller()
+    row = state().store.get(res, oid)
+    if row is None:
+        raise ApiError("NotFound")
+    if res.name == "project" and not row["published"] and not who.may_write(row):
+        raise unauthorized_or_forbidden(who.id)
+    return json_response(_decorate(res, row, who, base_url()))
+
+
+def _body(res: Resource, *, creating: bool) -> dict[str, Any]:
+    if is_multipart() and res.name in uploads.UPLOAD_RESOURCES:
+        return uploads.form_body(require_project=creating)
+    return json_body()
+
+
+def _attach_file(res: Resource, values: dict[str, Any], who: Caller) -> dict[str, Any]:
+    container = f"user_{who.id}" if who.id is not None else "anonymous"
+    return uploads.attach(state().uploads, base_url(), container, values)
+
+
+def _post(res: Resource) -> Response:
+    check_args(res, request.args, WRITE_ARGS)
+    if res.name == "user":
+        raise ApiError("MethodNotAllowed", "The method is not allowed for the requested URL.")
+    who = caller()
+    store = state().store
+    body = validation.check_keys(res, _body(res, creating=True))
+    if res.name == "taskrun":
+        values = workflow.prepare_taskrun(store, validation.check_values(res, body), who)
+    else:
+        values = rules.prepare_create(store, res, body, who)
+    if is_multipart() and res.name in uploads.UPLOAD_RESOURCES:
+        values = _attach_file(res, values, who)
+    if res.name == "taskrun":
+        row = workflow.record_taskrun(store, values, who)
+    else:
+        row = store.insert(res, values)
+    return json_response(present.view(res, row, who))
+
+
+def _put(res: Resource, oid: int) -> Response:
+    check_args(res, request.args, WRITE_ARGS)
+    who = caller()
+    store = state().store
+    row = store.get(res, oid)
+    if row is None:
+        raise ApiError("NotFound")
+    rules.authorize(store, res, row, who, "update")
+    multipart = is_multipart() and res.name in uploads.UPLOAD_RESOURCES
+    body = validation.check_keys(res, _body(res, creating=False))
+    values = rules.prepare_update(store, res, row, body, who)
+    if multipart and "file" in request.files:
+        merged = {"info": values.get("info", row.get("info"))}
+        values.update(_attach_file(res, merged, who))
+    return json_response(present.view(res, store.update(res, oid, values), who))
+
+
+def _delete(res: Resource, oid: int) -> Response:
+    check_args(res, request.args, WRITE_ARGS)
+    who = caller()
+    store = state().store
+    row = store.get(res, oid)
+    if row is None:
+        raise ApiError("NotFound")
+    rules.authorize(store, res, row, who, "delete")
+    store.delete(res, oid)
+    return Response(status=204)
+
+
+def _project_by_id_or_name(key: str) -> Row:
+    store = state().store
+    row = store.get(schema.PROJECT, int(key)) if key.isdigit() else None
+    if row is None and not key.isdigit():
+        found = store.select(schema.PROJECT, "short_name = ?", (key,))
+        row = found[0] if found else None
+    if row is None:
+        raise ApiError("NotFound")
+    return row
+
+
+@bp.route("/api/project/<int:project_id>/newtask", methods=["GET"])
+@api_view("project")
+def new_task(project_id: int) -> Response:
+    """Hand the caller the next task(s) to answer: one object, a list when limit > 1, {} if none."""
+    store = state().store
+    project = store.get(schema.PROJECT, project_id)
+    if project is None:
+        raise ApiError("NotFound")
+    who = caller()
+    tasks = workflow.new_tasks(store, project, who, request.args)
+    base = base_url()
+    objs = [present.with_links(schema.TASK, dict(t), t, base) for t in tasks]
+    if not objs:
+        return json_response({})
+    if len(objs) == 1:
+        return json_response(objs[0])
+    return json_response(objs)
+
+
+@bp.route("/api/project/<key>/userprogress", methods=["GET"])
+@api_view("project")
+def user_progress(key: str) -> Response:
+    """Return `{"done", "total"}` for the caller in a project (by id or short_name)."""
+    project = _project_by_id_or_name(key)
+    return json_response(workflow.user_progress(state().store, project, caller()))
+
+
+@bp.route("/api/globalstats", methods=["GET"])
+@api_view("globalstats")
+def global_stats() -> Response:
+    """Return site-wide counts."""
+    store = state().store
+
+    def count(sql: str) -> int:
+        return int(store.query(sql)[0][0])
+
+    categories = [
+        {r["short_name"]: count(f"SELECT COUNT(*) FROM project WHERE category_id = {int(r['id'])}")}
+        for r in store.query("SELECT id, short_name FROM category ORDER BY id")
+    ]
+    return json_response(
+        {
+            "n_projects": count("SELECT COUNT(*) FROM project"),
+            "n_pending_tasks": count("SELECT COUNT(*) FROM task WHERE state != 'completed'"),
+            "n_users": count("SELECT COUNT(*) FROM user"),
+            "n_task_runs": count("SELECT COUNT(*) FROM taskrun"),
+            "categories": categories,
+        }
+    )

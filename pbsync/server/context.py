@@ -1,0 +1,184 @@
+"""Request plumbing shared by the views: the caller, JSON bodies and responses, the API decorator.
+
+`api_view` wraps every PYBOSSA API view: it counts the request against the rate limit, turns
+raised `ApiError`s (and any unexpected exception, without a traceback) into PYBOSSA's error JSON,
+and adds the `X-RateLimit-*` and `Access-Control-Allow-Origin` headers.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from flask import Response, current_app, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from pbsync.server.errors import ApiError, CodeError, error_body
+from pbsync.server.store import Row
+
+if TYPE_CHECKING:
+    from pbsync.server.app import ServerState
+
+log = logging.getLogger(__name__)
+
+#: JSON bodies larger than this are refused with 413 (uploads may be larger, see app.py)
+MAX_JSON_BYTES = 1024 * 1024
+EMPTY_JSON_MESSAGE = "Expecting value: line 1 column 1 (char 0)"
+BAD_REQUEST_TEXT = "The browser (or proxy) sent a request that this server could not understand."
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who sent the request: a user row (None when anonymous) and the client IP."""
+
+    user: Row | None
+    ip: str
+
+    @property
+    def id(self) -> int | None:
+        """The user's id, None when anonymous."""
+        return None if self.user is None else int(self.user["id"])
+
+    @property
+    def admin(self) -> bool:
+        """True for an admin."""
+        return bool(self.user and self.user["admin"])
+
+    @property
+    def who(self) -> str:
+        """The identity newtask hand-outs are recorded under."""
+        return f"user:{self.id}" if self.user is not None else f"ip:{self.ip}"
+
+    def owns(self, project: Row) -> bool:
+        """True when the caller is one of the project's owners."""
+        if self.user is None:
+            return False
+        owners = project.get("owners_ids") or [project.get("owner_id")]
+        return self.id in owners or self.id == project.get("owner_id")
+
+    def may_write(self, project: Row) -> bool:
+        """True when the caller may change the project and what belongs to it."""
+        return self.admin or self.owns(project)
+
+
+def state() -> ServerState:
+    """Return the running server's state."""
+    return current_app.extensions["pbsync"]
+
+
+def caller() -> Caller:
+    """Return the caller (a wrong or missing key is anonymous), cached for the request."""
+    found = g.get("caller")
+    if found is None:
+        key = request.args.get("api_key") or request.headers.get("Authorization") or ""
+        user = state().store.user_by_key(key.strip()) if key.strip() else None
+        found = g.caller = Caller(user, request.remote_addr or "127.0.0.1")
+    return found
+
+
+def base_url() -> str:
+    """Return the endpoint as the client addressed it (no trailing slash)."""
+    return request.host_url.rstrip("/")
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    """Return a JSON response; non-ASCII escaped as PYBOSSA does."""
+    return Response(json.dumps(payload), status=status, mimetype="application/json")
+
+
+def code_response(code: int, description: str) -> Response:
+    """Return Flask/PYBOSSA's `{"code", "description", "template"}` error body."""
+    body = {"code": code, "description": description, "template": f"{code}.html"}
+    return json_response(body, code)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"Invalid constant {name}")
+
+
+def json_body() -> dict[str, Any]:
+    """Return the request's JSON object body.
+
+    Raises:
+        ApiError: 415 ValueError without a JSON content type or with an empty body;
+            413 when too big.
+        CodeError: 400 for a body that is not a JSON object sent as `application/json`.
+    """
+    if (request.content_length or 0) > MAX_JSON_BYTES:
+        raise ApiError("RequestEntityTooLarge", "JSON body over 1 MiB", 413)
+    raw = request.get_data(cache=True)
+    if len(raw) > MAX_JSON_BYTES:
+        raise ApiError("RequestEntityTooLarge", "JSON body over 1 MiB", 413)
+    if request.mimetype != "application/json" or not raw.strip():
+        raise ApiError("ValueError", EMPTY_JSON_MESSAGE)
+    try:
+        data = json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        if request.headers.get("Content-Type") == "application/json":
+            raise CodeError(400, BAD_REQUEST_TEXT) from None
+        raise ApiError("ValueError", str(exc)) from None
+    if not isinstance(data, dict):
+        raise CodeError(400, BAD_REQUEST_TEXT)
+    return data
+
+
+def is_multipart() -> bool:
+    """True for a multipart/form-data request."""
+    return request.mimetype == "multipart/form-data"
+
+
+def _error_response(target: str, exc: ApiError) -> Response:
+    resp = Response(error_body(request.method, target, exc), status=exc.status)
+    resp.mimetype = "application/json"
+    return resp
+
+
+def _run_view(view: Callable[..., Response], target: str, kwargs: dict[str, Any]) -> Response:
+    try:
+        return view(**kwargs)
+    except ApiError as exc:
+        return _error_response(target, exc)
+    except RequestEntityTooLarge:
+        return _error_response(target, ApiError("RequestEntityTooLarge", "body too large", 413))
+    except CodeError:
+        raise
+    except Exception as exc:
+        # PYBOSSA answers unexpected exceptions with the error JSON too; never leak a traceback
+        log.exception("unexpected error in %s %s", request.method, request.path)
+        return _error_response(target, ApiError(type(exc).__name__, str(exc), 500))
+
+
+def api_view(
+    target: str | None = None,
+) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """Decorate a PYBOSSA API view.
+
+    Args:
+        target: the error JSON's `target`; defaults to the view's `resource` argument. The
+            rate-limit bucket is the view plus this target, as PYBOSSA keys it by Flask endpoint.
+    """
+
+    def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
+        @functools.wraps(view)
+        def wrapper(**kwargs: Any) -> Response:
+            name = target or str(kwargs.get("resource", ""))
+            verdict = state().limiter.hit(f"{view.__name__}:{name}", request.remote_addr or "")
+            if verdict.over:
+                resp = _error_response(request.path, ApiError("TooManyRequests"))
+            else:
+                try:
+                    resp = _run_view(view, name, kwargs)
+                except CodeError as exc:
+                    return code_response(exc.code, exc.description)
+            for key, value in verdict.headers():
+                resp.headers[key] = value
+            resp.headers["Access-Control-Allow-Origin"] = "*"
+            return resp
+
+        return wrapper
+
+    return decorate

@@ -1,0 +1,223 @@
+"""Fault injection and request counters, applied around the whole WSGI application.
+
+Tests and benchmarks use them to stage what a real server does on a bad day (5xx, 429, a dropped
+connection, latency) and to count the requests a client really sent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from waitress.channel import ClientDisconnected
+
+log = logging.getLogger(__name__)
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+#: paths never faulted nor counted (the test controls themselves)
+CONTROL_PREFIX = "/_pbsync/"
+
+_REASONS = {
+    429: "TOO MANY REQUESTS",
+    500: "INTERNAL SERVER ERROR",
+    502: "BAD GATEWAY",
+    503: "SERVICE UNAVAILABLE",
+    504: "GATEWAY TIMEOUT",
+}
+
+
+@dataclass
+class Fault:
+    """One fault rule: applies to the next `count` matching requests."""
+
+    count: int
+    status: int | None = None
+    drop: bool = False
+    latency: float = 0.0
+    path: str | None = None
+    method: str | None = None
+
+    def matches(self, method: str, path: str) -> bool:
+        """Return True when this rule applies to a request."""
+        if self.count <= 0:
+            return False
+        if self.method is not None and self.method.upper() != method:
+            return False
+        return self.path is None or self.path == path
+
+
+class FaultInjector:
+    """Rules that make the next requests fail; thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rules: list[Fault] = []
+
+    def add(
+        self,
+        count: int,
+        *,
+        status: int | None = None,
+        drop: bool = False,
+        latency: float = 0.0,
+        path: str | None = None,
+        method: str | None = None,
+    ) -> None:
+        """Make the next `count` requests (to `path`, with `method`, if given) misbehave.
+
+        Args:
+            count: how many matching requests the rule applies to.
+            status: answer this status (500/502/503 ... or 429) instead of handling the request.
+            drop: close the connection without any response.
+            latency: sleep this many seconds before answering.
+            path: only requests to this exact path (e.g. "/api/task").
+            method: only requests with this method.
+
+        Raises:
+            ValueError: for a rule that does nothing or an unsupported status.
+        """
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        if status is None and not drop and latency <= 0:
+            raise ValueError("a fault needs status, drop or latency")
+        if status is not None and not 400 <= status <= 599:
+            raise ValueError("status must be a 4xx or 5xx code")
+        with self._lock:
+            self._rules.append(Fault(count, status, drop, float(latency), path, method))
+
+    def clear(self) -> None:
+        """Remove every rule."""
+        with self._lock:
+            self._rules.clear()
+
+    def take(self, method: str, path: str) -> Fault | None:
+        """Consume and return the first rule matching a request, if any."""
+        with self._lock:
+            for rule in self._rules:
+                if rule.matches(method, path):
+                    rule.count -= 1
+                    if rule.count == 0:
+                        self._rules.remove(rule)
+                    return rule
+        return None
+
+    def pending(self) -> int:
+        """Return how many faulted requests are still to come."""
+        with self._lock:
+            return sum(r.count for r in self._rules)
+
+
+class RequestStats:
+    """Counts of requests received, by (method, path); thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[tuple[str, str]] = Counter()
+
+    def record(self, method: str, path: str) -> None:
+        """Count one request."""
+        with self._lock:
+            self._counts[(method, path)] += 1
+
+    def snapshot(self) -> dict[tuple[str, str], int]:
+        """Return a copy of the counters keyed by (method, path)."""
+        with self._lock:
+            return dict(self._counts)
+
+    def reset(self) -> None:
+        """Zero every counter."""
+        with self._lock:
+            self._counts.clear()
+
+    def total(self, method: str | None = None, prefix: str = "/api/") -> int:
+        """Return how many requests (with `method`, under `prefix`) were received."""
+        with self._lock:
+            return sum(
+                n
+                for (m, p), n in self._counts.items()
+                if p.startswith(prefix) and (method is None or m == method.upper())
+            )
+
+
+def drop_connection(environ: dict[str, Any]) -> None:
+    """Close the client's socket with no response, so the client sees a connection error."""
+    checker = environ.get("waitress.client_disconnected")
+    channel = getattr(checker, "__self__", None)
+    sock = getattr(channel, "socket", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+    # waitress closes the channel quietly on ClientDisconnected
+    raise ClientDisconnected("connection dropped by fault injection")
+
+
+def _target(path: str) -> str:
+    parts = path.strip("/").split("/")
+    return parts[1] if len(parts) > 1 and parts[0] == "api" else ""
+
+
+def _fault_response(
+    fault: Fault, path: str, method: str, start_response: Callable[..., Any]
+) -> list[bytes]:
+    status = fault.status or 500
+    reason = _REASONS.get(status, "ERROR")
+    headers = [("Access-Control-Allow-Origin", "*")]
+    if status in (502, 503, 504):
+        # what a reverse proxy in front of PYBOSSA answers: HTML, not the error JSON
+        body = f"<html><body><h1>{status} {reason.title()}</h1></body></html>".encode()
+        headers.append(("Content-Type", "text/html"))
+    else:
+        cls = "TooManyRequests" if status == 429 else "InternalServerError"
+        payload = {
+            "action": method,
+            "status": "failed",
+            "status_code": status,
+            "target": path if status == 429 else _target(path),
+            "exception_cls": cls,
+            "exception_msg": "injected fault",
+        }
+        body = json.dumps(payload).encode()
+        headers.append(("Content-Type", "application/json"))
+        if status == 429:
+            reset = int(time.time()) + 1
+            headers += [("X-RateLimit-Limit", "300"), ("X-RateLimit-Remaining", "0")]
+            headers.append(("X-RateLimit-Reset", str(reset)))
+    headers.append(("Content-Length", str(len(body))))
+    start_response(f"{status} {reason}", headers)
+    return [body]
+
+
+class FaultMiddleware:
+    """WSGI middleware: counts requests and applies the injector's rules."""
+
+    def __init__(self, app: WSGIApp, faults: FaultInjector, stats: RequestStats) -> None:
+        self.app = app
+        self.faults = faults
+        self.stats = stats
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(CONTROL_PREFIX):
+            return self.app(environ, start_response)
+        method = environ.get("REQUEST_METHOD", "GET")
+        self.stats.record(method, path)
+        fault = self.faults.take(method, path)
+        if fault is None:
+            return self.app(environ, start_response)
+        log.debug("fault %s for %s %s", fault, method, path)
+        if fault.latency > 0:
+            time.sleep(fault.latency)
+        if fault.drop:
+            drop_connection(environ)
+        if fault.status is not None:
+            return _fault_response(fault, path, method, start_response)
+        return self.app(environ, start_response)

@@ -1,0 +1,123 @@
+"""Shared fixtures: the local PYBOSSA-compatible server, or an external PYBOSSA.
+
+Set `PBSYNC_TEST_ENDPOINT` and `PBSYNC_TEST_API_KEY` to run the client-facing tests against a real
+PYBOSSA; tests that need the local server itself (fault injection, stats, second users) then skip.
+Short names created by tests must start with `pbsynctest` so an external run can clean up.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from pbsync.server import LocalServer
+
+TEST_PREFIX = "pbsynctest"
+
+
+def _external() -> tuple[str, str] | None:
+    endpoint = os.environ.get("PBSYNC_TEST_ENDPOINT")
+    key = os.environ.get("PBSYNC_TEST_API_KEY")
+    if endpoint and key:
+        return endpoint.rstrip("/"), key
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip tests marked `faults` or `local_only` against an external PYBOSSA."""
+    if _external() is None:
+        return
+    skip = pytest.mark.skip(reason="needs the local server (external PYBOSSA configured)")
+    for item in items:
+        if "faults" in item.keywords or "local_only" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def pbserver() -> Iterator[LocalServer | None]:
+    """The local server on 127.0.0.1:0 for the whole session (None against an external PYBOSSA)."""
+    if _external() is not None:
+        yield None
+        return
+    server = LocalServer(testing=True)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def endpoint(pbserver: LocalServer | None) -> str:
+    """Where client-facing tests connect (no trailing slash)."""
+    external = _external()
+    if external is not None:
+        return external[0]
+    assert pbserver is not None
+    return pbserver.url
+
+
+@pytest.fixture(scope="session")
+def api_key(pbserver: LocalServer | None) -> str:
+    """The key tests use: the local admin's, or the external one."""
+    external = _external()
+    if external is not None:
+        return external[1]
+    assert pbserver is not None
+    return pbserver.api_key
+
+
+def _delete_test_projects(endpoint: str, key: str) -> None:
+    """Delete the external server's projects whose short_name starts with the test prefix."""
+    headers = {"Authorization": key}
+    with requests.Session() as session:
+        last_id = 0
+        doomed = []
+        while True:
+            params = {"limit": 100, "last_id": last_id}
+            page = session.get(
+                f"{endpoint}/api/project", params=params, headers=headers, timeout=30
+            )
+            page.raise_for_status()
+            rows = page.json()
+            if not rows:
+                break
+            doomed += [
+                p["id"] for p in rows if str(p.get("short_name", "")).startswith(TEST_PREFIX)
+            ]
+            last_id = rows[-1]["id"]
+        for pid in doomed:
+            session.delete(f"{endpoint}/api/project/{pid}", headers=headers, timeout=30)
+
+
+@pytest.fixture
+def clean_server(pbserver: LocalServer | None, endpoint: str, api_key: str) -> Iterator[None]:
+    """Start the test from an empty server (local: reset; external: delete test projects)."""
+    if pbserver is not None:
+        pbserver.reset()
+        pbserver.stats.reset()
+    else:
+        _delete_test_projects(endpoint, api_key)
+    yield
+    if pbserver is not None:
+        pbserver.faults.clear()
+
+
+@pytest.fixture
+def local_server(pbserver: LocalServer | None) -> Iterator[LocalServer]:
+    """The reset local server itself; skips against an external PYBOSSA."""
+    if pbserver is None:
+        pytest.skip("needs the local server (external PYBOSSA configured)")
+    pbserver.reset()
+    pbserver.stats.reset()
+    yield pbserver
+    pbserver.faults.clear()
+
+
+@pytest.fixture
+def other_api_key(local_server: LocalServer) -> str:
+    """A second, non-admin user's API key (local server only)."""
+    return local_server.create_user("other")
