@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from pbsync.cli.init import init
+from pbsync.cli import main
 from pbsync.local import LocalProject
 from pbsync.scaffold import (
     DEFAULT_TEMPLATE,
@@ -26,7 +26,7 @@ TEMPLATE_NAMES = [info.name for info in list_templates()]
 
 
 def run(*args: str) -> Result:
-    return CliRunner().invoke(init, list(args))
+    return CliRunner().invoke(main, ["init", *args])
 
 
 def project_table(folder: Path) -> dict[str, object]:
@@ -41,7 +41,7 @@ def assert_one_error_line(result: Result, *fragments: str) -> None:
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, lines
-    assert lines[0].startswith("Error: ")
+    assert lines[0].startswith("error: ")
     for fragment in fragments:
         assert fragment in lines[0]
 

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from pbsync.scaffold import DEFAULT_TEMPLATE, ScaffoldError, list_templates, scaffold
+from pbsync.scaffold import DEFAULT_TEMPLATE, list_templates, scaffold
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +43,16 @@ def init(
     list_only: bool,
     force: bool,
 ) -> None:
-    """Create the project folder DIRECTORY (default: here) from a template."""
+    """Create the project folder DIRECTORY (default: here) from a template.
+
+    Errors (`ScaffoldError`) propagate to the `pbsync` group, which prints them as one red line and
+    exits with 1.
+    """
     out = Console()
-    try:
-        if list_only:
-            _print_templates(out)
-            return
-        folder = scaffold(template, directory, name=name, short_name=short_name, force=force)
-    except ScaffoldError as exc:
-        Console(stderr=True).print(f"[red]Error: {escape(str(exc))}[/red]", soft_wrap=True)
-        raise click.exceptions.Exit(1) from exc
+    if list_only:
+        _print_templates(out)
+        return
+    folder = scaffold(template, directory, name=name, short_name=short_name, force=force)
     _print_next_steps(out, folder, directory, template)
 
 
