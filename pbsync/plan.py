@@ -278,8 +278,12 @@ class _Builder:
         self.remote_only: list[RemoteOnly] = []
         self.blocked: list[Blocked] = []
         self.notes: list[str] = []
+        self.publish = False
 
     def result(self) -> Plan:
+        if self.publish:
+            # last: PYBOSSA publishes only a project that has a presenter and tasks
+            self.actions.append(PublishProject(short_name=self.local.project.short_name))
         return Plan(
             short_name=self.local.project.short_name,
             project_id=self.remote.project_id if self.remote else None,
@@ -306,8 +310,7 @@ class _Builder:
         fields = self.local.project
         if self.remote is None:
             self.actions.append(CreateProject(project=fields))
-            if fields.published:
-                self.actions.append(PublishProject(short_name=fields.short_name))
+            self.publish = bool(fields.published)
             return
         assert self.remote.project_id is not None, "a fetched project has an id"
         keys = list(project_values(fields))
@@ -339,7 +342,7 @@ class _Builder:
 
     def _plan_publish(self, wanted: bool | None, current: bool | None) -> None:
         if wanted and current is False:
-            self.actions.append(PublishProject(short_name=self.local.project.short_name))
+            self.publish = True
         elif wanted is False and current:
             self.notes.append("the project is published; PYBOSSA cannot unpublish through its API")
 

@@ -118,7 +118,10 @@ class RemoteProject:
         Raises:
             pbclient.errors.PybossaError: the server refused or could not be reached.
         """
-        rows = client.request("GET", "/api/project", params={"short_name": short_name}) or []
+        params: dict[str, Any] = {"short_name": short_name}
+        if client.has_api_key:
+            params["all"] = 1  # an authenticated list shows only the caller's own projects
+        rows = client.request("GET", "/api/project", params=params) or []
         row = next((r for r in rows if r.get("short_name") == short_name), None)
         if row is None:
             return None

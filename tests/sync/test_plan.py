@@ -266,6 +266,6 @@ def test_published_false_locally_is_a_note() -> None:
 
 def test_destructive_actions() -> None:
     plan = make_plan(local(published=True), remote((task(T1, id=1, runs=0),)), prune=True)
-    assert [type(a) for a in plan.destructive] == [PublishProject, DeleteTask]
+    assert [type(a) for a in plan.destructive] == [DeleteTask, PublishProject]
     assert not make_plan(local(), None).destructive
     assert isinstance(make_plan(local(), None).actions[0], CreateProject)
