@@ -70,3 +70,17 @@ def test_scaffolded_template_pushes_to_the_server(
         assert by_name[material.name]["info"]["caption"] == material.info["caption"]
 
     assert pbsync.plan(folder, client).empty
+
+
+@pytest.mark.parametrize("template", TEMPLATE_NAMES)
+def test_pushed_template_pulls_back_in_sync(template: str, client: Client, tmp_path: Path) -> None:
+    folder = scaffold(template, tmp_path / f"pbsynctest-{template}")
+    pbsync.push(folder, client)
+
+    copy = tmp_path / "copy"
+    pbsync.pull(client, f"pbsynctest-{template}", copy)
+
+    assert (copy / "presenter.html").read_bytes() == (folder / "presenter.html").read_bytes()
+    for path in (folder / "helping").iterdir():
+        assert (copy / "helping" / path.name).read_bytes() == path.read_bytes()
+    assert pbsync.plan(copy, client).empty
