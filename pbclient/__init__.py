@@ -80,7 +80,6 @@ from pbclient.legacy_objects import (
     Result,
     Task,
     TaskRun,
-    User,
 )
 from pbclient.retry import RateLimitWait, RetryPolicy
 
@@ -106,7 +105,6 @@ __all__ = [
     "Task",
     "TaskRun",
     "TransportError",
-    "User",
     "_forbidden_attributes",
     "_opts",
     "create_category",

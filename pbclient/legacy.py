@@ -45,6 +45,11 @@ _KEYSET_HINT = (
     "https://github.com/Scifabric/pybossa-client#on-queries-and-performance"
 )
 _ERROR_SNIPPET = 200
+#: keys some PYBOSSA resource refuses in a PUT body ("Reserved keys in payload")
+_SERVER_READ_ONLY = frozenset(
+    {"id", "created", "updated", "completed", "contacted", "published", "secret_key", "state",
+     "fav_user_ids", "finish_time", "link", "links"}
+)  # fmt: skip
 
 
 def _package() -> Any:
@@ -147,7 +152,20 @@ def _page(name: str, limit: int, offset: int, last_id: Any) -> dict[str, Any]:
 def _update(domain: str, obj: Any, cls: Callable[[Any], DomainObject], *, strip: bool) -> Any:
     # duck-typed: only .id, .data and .reserved_keys are used; the caller's object is not modified
     payload = forbidden_attributes(obj).data if strip else obj.data
-    return _one(_request("put", domain, obj.id, payload=payload), cls)
+    result = _request("put", domain, obj.id, payload=payload)
+    if _is_reserved_keys_error(result):
+        # the server's read-only list is longer than the class's (3.0.0 sent a category's id and
+        # created, and newer servers grew their lists): retry once without every key it guards
+        trimmed = {k: v for k, v in payload.items() if k not in _SERVER_READ_ONLY}
+        if trimmed != payload:
+            result = _request("put", domain, obj.id, payload=trimmed)
+    return _one(result, cls)
+
+
+def _is_reserved_keys_error(result: Any) -> bool:
+    if not isinstance(result, dict) or result.get("status_code") != 400:
+        return False
+    return "reserved key" in str(result.get("exception_msg") or "").lower()
 
 
 def _delete(domain: str, ident: Any) -> Any:

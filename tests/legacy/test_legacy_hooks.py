@@ -353,6 +353,22 @@ class TestCategory(LegacyClientTest):
         assert category.short_name == "slug"
 
     @patch("pbclient.requests.put")
+    def test_update_retries_once_without_keys_the_server_reserves(self, Mock: Any) -> None:
+        """A server refusing id/created in a category PUT gets the body again without them."""
+        refused = self.create_error_output("PUT", 400, "category", "BadRequest")
+        refused["exception_msg"] = "Reserved keys in payload"
+        category = dict(self.category, created="c")
+        Mock.side_effect = [
+            self.create_fake_request(refused, 400),
+            self.create_fake_request(category, 200),
+        ]
+        updated = self.client.update_category(pbclient.Category(dict(category)))
+        first, second = (json.loads(c.kwargs["data"]) for c in Mock.call_args_list)
+        assert first == category
+        assert second == {k: v for k, v in category.items() if k not in ("id", "created")}
+        assert updated == pbclient.Category(category)
+
+    @patch("pbclient.requests.put")
     def test_update_category_is_duck_typed(self, Mock: Any) -> None:
         """Only .id, .data and .reserved_keys are used: a Project object works too."""
         Mock.return_value = self.create_fake_request(self.category, 200)
