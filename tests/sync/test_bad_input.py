@@ -1,8 +1,8 @@
 """The corpus of broken folders (tests/bad_input): each one is refused with a precise message.
 
 Every folder holds `expected.txt` (a substring of one problem's text: file, line or field, message)
-and optionally `env.txt` (the environment to load with). Loading must raise `ValidationError`, and
-nothing may be sent to a server before the folder is valid.
+and optionally `env.txt` (the environment to load with). Loading must raise `ValidationError`, and a
+push of a broken folder must not send a single request.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+import pbsync
+from pbclient.client import Client
 from pbsync.errors import ValidationError
 from pbsync.local import LocalProject
 
@@ -34,3 +36,13 @@ def test_broken_folder_is_refused_with_its_message(folder: Path) -> None:
         LocalProject.load(folder, env=_env(folder))
     problems = [str(p) for p in caught.value.problems]
     assert any(expected in p for p in problems), f"{expected!r} not in {problems}"
+
+
+@pytest.mark.parametrize("folder", CASES, ids=[p.name for p in CASES])
+def test_broken_folder_sends_nothing(folder: Path, local_server) -> None:  # type: ignore[no-untyped-def]
+    local_server.stats.reset()
+    with Client(local_server.url, local_server.api_key) as client:
+        with pytest.raises(ValidationError):
+            pbsync.push(folder, client, env=_env(folder))
+        assert client.stats.total == 0
+    assert local_server.stats.total() == 0
