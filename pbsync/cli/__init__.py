@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
 
-from pbclient.errors import PybossaError
+from pbclient.errors import AuthenticationError, PybossaError
 from pbsync import __version__
 from pbsync.config import mask
 from pbsync.errors import PbsyncError, ValidationError
@@ -82,6 +82,9 @@ class PbsyncGroup(click.Group):
         except ValidationError as exc:
             for problem in exc.problems:
                 error_line(str(problem))
+            sys.exit(EXIT_ERROR)
+        except AuthenticationError as exc:
+            error_line(f"{exc} (is the API key right? PYBOSSA treats a wrong key as anonymous)")
             sys.exit(EXIT_ERROR)
         except (PbsyncError, PybossaError) as exc:
             error_line(str(exc))

@@ -221,7 +221,8 @@ def _counts_line(plan: Plan) -> str:
         f"{len(plan.conflicts)} conflicts" if plan.conflicts else "",
     ]
     text = ", ".join(p for p in parts if p)
-    return f"{len(plan.actions)} actions" + (f" ({text})" if text else "")
+    n = len(plan.actions)
+    return f"{n} action{'s' if n != 1 else ''}" + (f" ({text})" if text else "")
 
 
 def render_report(console: Console, report: Report) -> None:

@@ -15,7 +15,7 @@ from rich.console import Console
 
 import pbsync
 from pbsync.apply import check
-from pbsync.cli import EXIT_CHANGES, EXIT_OK, GlobalOptions, remember_secret
+from pbsync.cli import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, GlobalOptions, remember_secret
 from pbsync.cli.output import ProgressReporter, plan_json, render_plan, render_report
 from pbsync.config import resolve
 from pbsync.embedded import Connection, connect
@@ -135,11 +135,13 @@ def push(
             )
     finally:
         reporter.close()
+    plan = shown.get("plan")
     if as_json:
-        plan = shown.get("plan")
         _emit_json({"plan": plan_json(plan) if plan else None, "report": report.to_json()})
-    elif not (report.dry_run is False and shown.get("plan") and shown["plan"].empty):
+    elif report.cancelled or not (plan is not None and plan.empty):
         render_report(out, report)
+    if report.cancelled:
+        ctx.exit(EXIT_ERROR)
 
 
 @click.command()
@@ -159,4 +161,9 @@ def pull(
         result = pbsync.pull(
             conn.client, short_name, folder, tasks=tasks, force=force, env=opts.env
         )
-    out.print(f"Pulled {short_name} into {folder}" + (f": {result}" if result else "."))
+    written = len(getattr(result, "written", ()))
+    n_tasks = getattr(result, "n_tasks", None)
+    tasks_text = f", {n_tasks:,} tasks" if n_tasks is not None else ""
+    out.print(f"Pulled {short_name} into {folder}: {written} files written{tasks_text}.")
+    for warning in getattr(result, "warnings", ()):
+        err.print(f"[yellow]warning:[/] {warning}")

@@ -1,0 +1,165 @@
+"""`pbsync diff / push / pull` through click's CliRunner against the local server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from pbclient.client import Client
+from pbsync.cli import main
+from pbsync.server import LocalServer
+
+SHORT = "pbsynctest_cli"
+
+
+def write_project(folder: Path, rows: int = 2, description: str = "d") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "project.toml").write_text(
+        f'[project]\nname = "CLI test"\nshort_name = "{SHORT}"\ndescription = "{description}"\n',
+        encoding="utf-8",
+    )
+    (folder / "presenter.html").write_text("<p>hi</p>\n", encoding="utf-8")
+    lines = ["url", *[f"https://example.org/{i}.png" for i in range(rows)]]
+    (folder / "tasks.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def run(local_server: LocalServer, tmp_path: Path) -> object:
+    runner = CliRunner()
+    env = {"HOME": str(tmp_path), "PYBOSSA_ENDPOINT": None, "PYBOSSA_API_KEY": None}
+
+    def invoke(*args: str, input: str | None = None, connect: bool = True) -> Result:
+        target = ["--endpoint", local_server.url, "--api-key", local_server.api_key]
+        return runner.invoke(main, [*(target if connect else []), *args], input=input, env=env)
+
+    return invoke
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    return write_project(tmp_path / "proj")
+
+
+def test_diff_exit_codes_and_json(run, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    result = run("diff", str(folder), "--json")
+    assert result.exit_code == 2, result.output
+    document = json.loads(result.stdout)
+    assert not document["in_sync"]
+    assert [a["action"] for a in document["actions"]] == ["CreateProject", "CreateTasks"]
+    assert run("push", str(folder), "--yes").exit_code == 0
+    result = run("diff", str(folder))
+    assert result.exit_code == 0 and "in sync" in result.stdout
+
+
+def test_diff_shows_field_level_changes(run, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    run("push", str(folder))
+    (folder / "presenter.html").write_text("<p>hi</p>\n<p>new line</p>\n", encoding="utf-8")
+    result = run("diff", str(folder))
+    assert result.exit_code == 2
+    assert "info.task_presenter" in result.stdout and "+<p>new line</p>" in result.stdout
+
+
+def test_push_json_report(run, folder: Path, local_server: LocalServer) -> None:  # type: ignore[no-untyped-def]
+    result = run("push", str(folder), "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)["report"]
+    assert report["created"] == {"project": 1, "task": 2}
+    assert report["requests"] >= 3
+
+
+def test_dry_run_sends_nothing(run, folder: Path, local_server: LocalServer) -> None:  # type: ignore[no-untyped-def]
+    result = run("push", str(folder), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "create project" in result.stdout and "Would" in result.stdout
+    assert all(method == "GET" for method, _ in local_server.stats.snapshot())
+
+
+def test_validation_errors_one_per_line_and_nothing_sent(
+    run, tmp_path: Path, local_server: LocalServer
+) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "project.toml").write_text('[project]\nshort_name = "a b"\n', encoding="utf-8")
+    result = run("push", str(bad), "--yes")
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) >= 2  # the bad short_name and the missing name/description
+    assert local_server.stats.total() == 0
+
+
+def test_deletions_need_confirmation(run, folder: Path, local_server: LocalServer) -> None:  # type: ignore[no-untyped-def]
+    run("push", str(folder))
+    write_project(folder, rows=1)
+    result = run("push", str(folder), "--prune", input="n\n")
+    assert result.exit_code == 1 and "Cancelled" in result.stdout
+    assert len(_tasks(local_server)) == 2
+    result = run("push", str(folder), "--prune", "--yes")
+    assert result.exit_code == 0, result.output
+    assert len(_tasks(local_server)) == 1
+
+
+def _tasks(server: LocalServer) -> list[object]:
+    with Client(server.url, server.api_key) as client:
+        return list(client.request("GET", "/api/task", params={"limit": 100}))
+
+
+def test_conflict_is_one_red_line(run, folder: Path, local_server: LocalServer) -> None:  # type: ignore[no-untyped-def]
+    run("push", str(folder))
+    with Client(local_server.url, local_server.api_key) as client:
+        pid = client.request("GET", "/api/project", params={"short_name": SHORT})[0]["id"]
+        client.request("PUT", f"/api/project/{pid}", json={"description": "web"})
+    write_project(folder, description="mine")
+    diff = run("diff", str(folder))
+    assert diff.exit_code == 2 and "conflict" in diff.stdout
+    result = run("push", str(folder))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error:") and "both changed" in result.stderr
+    assert run("push", str(folder), "--force").exit_code == 0
+
+
+def test_pull_then_diff_in_sync(run, folder: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run("push", str(folder))
+    copy = tmp_path / "copy"
+    result = run("pull", SHORT, str(copy))
+    assert result.exit_code == 0, result.output
+    assert (copy / "project.toml").exists()
+    assert run("diff", str(copy)).exit_code == 0
+
+
+def test_bad_key_is_an_error_and_stays_hidden(run, folder: Path, local_server: LocalServer) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(
+        main, ["--endpoint", local_server.url, "--api-key", "not-a-key-12345", "push", str(folder)]
+    )
+    assert result.exit_code == 1
+    assert "not-a-key-12345" not in result.output
+
+
+def test_unknown_profile(run, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    result = run("--profile", "nope", "diff", str(folder), connect=False)
+    assert result.exit_code == 1 and "nope" in result.stderr
+
+
+def test_usage_error_exits_1(run) -> None:  # type: ignore[no-untyped-def]
+    assert run("push", "--no-such-option").exit_code == 1
+
+
+def test_embedded_server_when_nothing_is_configured(tmp_path: Path, folder: Path) -> None:
+    env = {
+        "HOME": str(tmp_path),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "PYBOSSA_ENDPOINT": None,
+        "PYBOSSA_API_KEY": None,
+    }
+    runner = CliRunner()
+    result = runner.invoke(main, ["push", str(folder)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "embedded local server" in result.stderr
+    assert (tmp_path / "data").exists()
+    again = runner.invoke(main, ["diff", str(folder)], env=env)
+    assert again.exit_code == 0, again.output
+    state = json.loads((folder / ".pbsync" / "state.json").read_text(encoding="utf-8"))
+    assert f"embedded {SHORT}" in state["targets"]
