@@ -20,25 +20,20 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
 # the submodules named like the API functions below are imported first, so that the functions
 # (defined after) are what `pbsync.plan` and `pbsync.pull` mean
 import pbsync.plan as _plan_module
+import pbsync.pull as _pull_module
 from pbsync.apply import Report, Reporter, apply
 from pbsync.errors import PbsyncError
 from pbsync.plan import Plan, make_plan
+from pbsync.pull import PullReport
 from pbsync.remote import RemoteProject
 from pbsync.state import STATE_DIR, load_snapshot, save_snapshot, snapshot_of
-
-try:
-    import pbsync.pull as _pull_module
-except ModuleNotFoundError as _exc:  # pragma: no cover - the pull module lands separately
-    if _exc.name != "pbsync.pull":
-        raise
-    _pull_module = None
 
 if TYPE_CHECKING:
     from pbclient.client import Client
@@ -169,15 +164,13 @@ def pull(
     tasks: bool = True,
     force: bool = False,
     env: str | None = None,
-) -> Any:
+) -> PullReport:
     """Write (or update) `folder` from the server's project `short_name`.
 
     Raises:
         pbsync.errors.ProjectNotFoundError: no such project.
         pbsync.errors.PullError: local changes would be overwritten (and not `force`).
     """
-    if _pull_module is None:  # pragma: no cover
-        raise PbsyncError("pull is not available in this build")
     return _pull_module.pull(client, short_name, folder, tasks=tasks, force=force, env=env)
 
 
