@@ -129,6 +129,10 @@ def _as_text(col: Column, value: Any) -> str:
             "CannotCoerce", f"cannot store {type(value).__name__} in column {col.name}"
         )
     text = str(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError("DataError", 'invalid byte sequence for encoding "UTF8"') from None
     if "\x00" in text:
         raise ApiError("DataError", "A string literal cannot contain NUL (0x00) characters.")
     if col.max_length is not None and len(text) > col.max_length:

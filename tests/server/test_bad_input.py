@@ -1,0 +1,119 @@
+"""A corpus of bad input: the server answers each with a 4xx, never a 500 or a traceback."""
+
+from __future__ import annotations
+
+import pytest
+from serverkit import Api
+
+MALFORMED = [
+    b"{",
+    b"{'single': 'quotes'}",
+    b'{"a": 1,}',
+    b'{"a": NaN}',
+    b'{"a": Infinity}',
+    b"null",
+    b"42",
+    b'"string"',
+    b"[1, 2]",
+    b"\xff\xfe\x00garbage",
+    b'{"a": "\xff"}',
+    b"[" * 100000,
+    b'{"a": ' * 5000 + b"1" + b"}" * 5000,
+]
+SQLISH = [
+    "'; DROP TABLE project; --",
+    'x" OR "1"="1',
+    "1 OR 1=1",
+    "Robert'); DELETE FROM task;--",
+    "%",
+    "_",
+]
+
+
+@pytest.mark.parametrize("body", MALFORMED, ids=range(len(MALFORMED)))
+@pytest.mark.parametrize("path", ["/api/project", "/api/task"])
+def test_malformed_json(admin: Api, body: bytes, path: str) -> None:
+    resp = admin.post(path, data=body, headers={"Content-Type": "application/json"})
+    assert resp.status_code in (400, 415), resp.text[:200]
+    assert "Traceback" not in resp.text
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "application/xml", "image/png", ""],
+)
+def test_wrong_content_types(admin: Api, content_type: str) -> None:
+    body = b'{"name": "x", "short_name": "pbsynctest_ct", "description": "d"}'
+    resp = admin.post("/api/project", data=body, headers={"Content-Type": content_type})
+    assert resp.status_code == 415, resp.text
+
+
+def test_json_with_charset_parameter_is_json(admin: Api) -> None:
+    body = b'{"name": "x", "short_name": "pbsynctest_cs", "description": "d"}'
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    assert admin.post("/api/project", data=body, headers=headers).status_code == 200
+
+
+def test_huge_json_body_is_413(admin: Api) -> None:
+    project = admin.project()
+    body = {"project_id": project["id"], "info": {"blob": "x" * (1024 * 1024 + 1)}}
+    resp = admin.post("/api/task", json=body)
+    assert resp.status_code == 413
+    assert resp.json()["exception_cls"] == "RequestEntityTooLarge"
+    # the server still answers on a new request
+    assert admin.get("/api/task").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/task/abc", "/api/task/1.5", "/api/task/-3", "/api/task/1e3", "/api/task/%00"]
+)
+def test_non_integer_ids_are_routing_404(admin: Api, path: str) -> None:
+    resp = admin.get(path)
+    assert resp.status_code == 404
+    assert "X-RateLimit-Limit" not in resp.headers
+
+
+def test_huge_integer_ids_and_cursors(admin: Api) -> None:
+    big = "9" * 30
+    assert admin.get(f"/api/task/{big}").status_code == 404
+    assert admin.ok("GET", "/api/task", params={"last_id": big}) == []
+    assert admin.ok("GET", "/api/task", params={"id": big}) == []
+    assert admin.ok("GET", "/api/task", params={"offset": big}) == []
+    assert admin.get("/api/task", params={"last_id": "x"}).status_code == 415
+
+
+@pytest.mark.parametrize("text", SQLISH)
+def test_sql_looking_strings_are_just_data(admin: Api, text: str) -> None:
+    project = admin.project(long_description=text, info={text: text})
+    task = admin.task(project["id"], info={"q": text})
+    assert admin.ok("GET", f"/api/project/{project['id']}")["long_description"] == text
+    assert (
+        admin.ok("GET", "/api/project", params={"long_description": text})[0]["id"]
+        == (project["id"])
+    )
+    assert admin.ok("GET", "/api/task", params={"info": f"q::{text}"})[0]["id"] == task["id"]
+    assert admin.ok("GET", "/api/task", params={"info": f"{text}::{text}"}) == []
+    assert admin.get("/api/task", params={"orderby": text}).status_code == 415
+    assert admin.get("/api/task", params={text: "1"}).status_code == 415
+    assert len(admin.ok("GET", "/api/category")) == 2
+
+
+def test_nul_bytes_and_odd_unicode(admin: Api) -> None:
+    body = {"name": "a\x00b", "short_name": "pbsynctest_nul", "description": "d"}
+    assert admin.post("/api/project", json=body).status_code == 415
+    project = admin.project("pbsynctest_uni", description="émoji 🎉 \u202e")
+    assert admin.ok("GET", f"/api/project/{project['id']}")["description"] == "émoji 🎉 \u202e"
+    lone = b'{"name": "\\ud800", "short_name": "pbsynctest_sur", "description": "d"}'
+    resp = admin.post("/api/project", data=lone, headers={"Content-Type": "application/json"})
+    assert resp.status_code in (200, 415)
+
+
+def test_weird_query_strings(admin: Api) -> None:
+    for query in ("limit=%ff", "limit=1&limit=2", "desc=%00", "info=", "info=::", "all=%ff"):
+        resp = admin.get(f"/api/task?{query}")
+        assert resp.status_code in (200, 415), (query, resp.status_code)
+
+
+def test_weird_methods(admin: Api) -> None:
+    assert admin.request("PATCH", "/api/project/1", json={}).status_code == 405
+    assert admin.request("OPTIONS", "/api/project").status_code == 200
