@@ -164,16 +164,22 @@ class Store:
         cols = ", ".join(f'"{k}"' for k in data)
         marks = ", ".join("?" for _ in data)
         sql = f'INSERT INTO "{res.name}" ({cols}) VALUES ({marks})'
-        with self.transaction() as conn:
+        # one statement is its own transaction in autocommit mode: no BEGIN/COMMIT round trips
+        with self.lock:
             try:
-                cur = conn.execute(sql, tuple(data.values()))
+                cur = self._conn.execute(sql, tuple(data.values()))
             except sqlite3.IntegrityError as exc:
                 raise integrity_error(res, exc, values, "INSERT") from None
             oid = cur.lastrowid
-            assert oid is not None
-            row = self.get(res, oid)
-        assert row is not None
-        return row
+        assert oid is not None
+        # the stored row is what was inserted (no column has a database-side default), so no
+        # re-read is needed; copying through JSON keeps callers from sharing mutable values
+        row = {col.name: values.get(col.name) for col in res.columns}
+        row["id"] = oid
+        return {
+            k: json.loads(json.dumps(v)) if isinstance(v, dict | list) else v
+            for k, v in row.items()
+        }
 
     def update(self, res: Resource, oid: int, values: Mapping[str, Any]) -> Row:
         """Update columns of one object and return it.
