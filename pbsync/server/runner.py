@@ -8,6 +8,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from waitress import wasyncore
 from waitress.server import create_server
 
 from pbsync.server.app import ServerState, create_app
@@ -98,15 +99,22 @@ class LocalServer:
         if self._server is not None:
             return self
         app = create_app(self.state)
-        self._server = create_server(
-            app,
-            host=self.host,
-            port=self.port,
-            threads=THREADS,
-            max_request_body_size=MAX_UPLOAD_BYTES + 1024 * 1024,
-            ident="pbsync",
-            clear_untrusted_proxy_headers=True,
-        )
+        channels: dict[int, Any] = {}
+        try:
+            self._server = create_server(
+                app,
+                map=channels,
+                host=self.host,
+                port=self.port,
+                threads=THREADS,
+                max_request_body_size=MAX_UPLOAD_BYTES + 1024 * 1024,
+                ident="pbsync",
+                clear_untrusted_proxy_headers=True,
+            )
+        except OSError:
+            # a failed bind leaves waitress' socket and wake-up pipe open in the map
+            wasyncore.close_all(channels)
+            raise
         self._stopping.clear()
         self._thread = threading.Thread(target=self._serve, name="pbsync-server", daemon=True)
         self._thread.start()
