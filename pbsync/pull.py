@@ -250,9 +250,13 @@ class _Pull:
             return None
         stem, dot, suffix = name.rpartition(".")
         counter = 1
-        while name in taken or ignore.matches(f"{DEFAULT_FILES['helping']}/{name}"):
+        while name in taken:
             counter += 1
             name = f"{stem}-{counter}{dot}{suffix}"
+        if ignore.matches(f"{DEFAULT_FILES['helping']}/{name}"):
+            # the folder would not read it back; a link keeps the material visible instead
+            self.warnings.append(f"helping/{name} is ignored (.pbsyncignore): kept as a link")
+            return None
         if name != hm.name:
             self.warnings.append(f"helping {hm.name!r} written as helping/{name}")
         return name
@@ -357,6 +361,8 @@ class _Pull:
         downloads: dict[str, HelpingMaterialState],
         changed: list[str],
     ) -> list[str]:
+        for rel in changed:
+            _check_target(self.folder, rel)  # all paths first: a refusal writes nothing
         written = []
         for rel in changed:
             data = files.get(rel)
@@ -459,20 +465,25 @@ def _clean_files(folder: Path, endpoint: str, short_name: str, env: str | None) 
     return clean
 
 
-def _write_inside(folder: Path, rel: str, data: bytes) -> None:
-    """Write `folder/rel` atomically, refusing any path that would leave the folder."""
-    root = folder.resolve()
-    target = folder / rel
-    if Path(rel).is_absolute() or ".." in Path(rel).parts:
+def _check_target(folder: Path, rel: str) -> Path:
+    """`folder/rel`, or PullError when writing there could leave the folder."""
+    if Path(rel).is_absolute() or ".." in Path(rel).parts or "\x00" in rel:
         raise PullError(f"refusing to write outside {folder}: {rel!r}")
     probe = folder
     for part in Path(rel).parts[:-1]:
         probe = probe / part
         if probe.is_symlink():
             raise PullError(f"refusing to write through the symlink {probe}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.parent.resolve().is_relative_to(root):
+    if not (folder / rel).parent.resolve().is_relative_to(folder.resolve()):
         raise PullError(f"refusing to write outside {folder}: {rel!r}")
+    return folder / rel
+
+
+def _write_inside(folder: Path, rel: str, data: bytes) -> None:
+    """Write `folder/rel` atomically, refusing any path that would leave the folder."""
+    target = _check_target(folder, rel)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _check_target(folder, rel)  # again, now that the parents exist
     mode = 0o644
     if target.is_symlink():
         target.unlink()  # replace the link itself, never the file it points to

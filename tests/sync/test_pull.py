@@ -317,3 +317,15 @@ def test_pull_never_writes_through_a_symlinked_folder(
     with pytest.raises(PullError, match="symlink"):
         pull(client, SHORT, copy, force=True)
     assert list(outside.iterdir()) == []
+    assert sorted(p.name for p in copy.iterdir()) == ["helping"]  # nothing written at all
+
+
+def test_pull_respects_pbsyncignore(tmp_path: Path, client: Client, pushed: Path) -> None:
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / ".pbsyncignore").write_text("*.gif\n", encoding="utf-8")
+    report = pull(client, SHORT, copy)
+    assert any("helping/anim.gif is ignored" in w for w in report.warnings)
+    assert not (copy / "helping" / "anim.gif").exists()
+    names = {m.name: m for m in LocalProject.load(copy).state.helping_materials}
+    assert names["anim.gif"].media_url is not None and names["anim.gif"].sha256 is None
