@@ -297,6 +297,15 @@ class _Loader:
             entry = entries.get(name)
             settings: dict[str, Any] = entry if isinstance(entry, dict) else {}
             sidecar = sidecars.get(name)
+            if name in found and "/" in name:
+                # the server keeps only the base name (file_name), so a nested file would lose
+                # its identity and be uploaded again on every push
+                base = name.rsplit("/", 1)[-1]
+                msg = (
+                    f"helping files must sit directly in {prefix} (the server keeps only {base!r})"
+                )
+                self._problem(f"{prefix}{name}", msg)
+                continue
             if name in found:
                 hm = self._file_material(name, prefix, found[name], settings, sidecar)
             else:

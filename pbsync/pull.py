@@ -75,25 +75,25 @@ class PullReport:
 
 
 def safe_name(name: str) -> str:
-    """A relative path under helping/ for a server-given material name, whatever it contains.
+    """A plain file name for helping/ from a server-given material name, whatever it contains.
 
-    Separators of any kind split components; empty, `.`, `..` and drive components are dropped;
-    control characters (NUL included) are removed and characters Windows forbids become `_`.
+    Only the last component survives (separators of any kind, `..` and drive letters cannot lead
+    anywhere); control characters (NUL included) are removed, characters Windows forbids become
+    `_`, and Windows device names get a `_` prefix.
     """
+    name = name.rsplit(":", 1)[-1] if re.match(r"^[A-Za-z]:", name) else name
     parts = []
     for raw in re.split(r"[\\/]+", name):
         part = "".join(ch for ch in raw if ch.isprintable())
         part = re.sub(r'[<>:"|?*]', "_", part).strip().rstrip(". ")
-        drive = re.fullmatch(r"[A-Za-z]_", part) and raw.endswith(":")
-        if part in ("", ".", "..") or drive:
-            continue
-        if _WINDOWS_RESERVED.match(part):
-            part = f"_{part}"
-        parts.append(part)
-    joined = "/".join(parts) or "file"
-    if joined.endswith(SIDECAR_SUFFIX):
-        joined += "_"
-    return joined
+        if part not in ("", ".", ".."):
+            parts.append(part)
+    last = parts[-1] if parts else "file"
+    if _WINDOWS_RESERVED.match(last):
+        last = f"_{last}"
+    if last.endswith(SIDECAR_SUFFIX):
+        last += "_"
+    return last
 
 
 def _toml_ok(value: Any) -> bool:

@@ -188,20 +188,20 @@ def test_helping_materials(tmp_path: Path) -> None:
         toml,
         **{
             "helping__map.png": b"\x89PNG",
-            "helping__css__style.css": "body {}",
-            "helping__css__style.css.info.toml": "priority = 0.5\n[info]\nkind = 'style'\n",
+            "helping__style.css": "body {}",
+            "helping__style.css.info.toml": "priority = 0.5\n[info]\nkind = 'style'\n",
             "helping__.map.png.swp": b"swap",
         },
     )
     project = LocalProject.load(folder)
     by_name = {m.name: m for m in project.state.helping_materials}
-    assert sorted(by_name) == ["css/style.css", "guide", "map.png"]
+    assert sorted(by_name) == ["guide", "map.png", "style.css"]
     png = by_name["map.png"]
     assert (png.info, png.priority, png.source) == ({"caption": "Map"}, 1.0, "helping/map.png")
     assert png.sha256 == hashlib.sha256(b"\x89PNG").hexdigest()
     assert png.file_path == str(folder.absolute() / "helping" / "map.png")
     assert png.media_url is None
-    css = by_name["css/style.css"]
+    css = by_name["style.css"]
     assert (css.info, css.priority) == ({"kind": "style"}, 0.5)
     guide = by_name["guide"]
     assert (guide.sha256, guide.file_path, guide.media_url) == (
@@ -210,7 +210,7 @@ def test_helping_materials(tmp_path: Path) -> None:
         "https://example.org/guide.pdf",
     )
     assert guide.info == {"caption": "G"}
-    assert "helping/css/style.css.info.toml" in project.files
+    assert "helping/style.css.info.toml" in project.files
 
 
 def test_env_overlay_is_deep_merged(tmp_path: Path) -> None:

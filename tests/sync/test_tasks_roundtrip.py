@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
@@ -68,9 +68,7 @@ def test_jsonl_written_by_pull_reads_back_identically(
 )
 def test_safe_name_always_stays_below_the_folder(name: str) -> None:
     rel = safe_name(name)
-    parts = PurePosixPath(rel).parts
-    assert rel and not rel.startswith("/") and "\\" not in rel
-    assert all(p not in ("", ".", "..") for p in parts)
+    assert rel not in ("", ".", "..") and "/" not in rel and "\\" not in rel
     assert "\x00" not in rel and ":" not in rel
     root = Path("/srv/folder/helping")
     assert (root / rel).resolve().is_relative_to(root)
