@@ -63,10 +63,10 @@ def serve(
     except OSError as exc:
         console.print(f"[red]error:[/red] cannot serve on {host}:{port}: {exc.strerror or exc}")
         raise SystemExit(1) from None
-    _print_banner(console, server, path, rate_limit, testing)
     # stop as cleanly on SIGTERM (service managers, `timeout`) as on Ctrl-C
     signal.signal(signal.SIGTERM, _interrupt)
     try:
+        _print_banner(console, server, path, rate_limit, testing)
         server.serve_forever()
     except KeyboardInterrupt:
         console.print("stopping ...")
