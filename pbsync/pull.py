@@ -19,7 +19,7 @@ import tempfile
 import tomllib
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,7 +37,14 @@ from pbsync.local import (
     SIDECAR_SUFFIX,
     LocalProject,
 )
-from pbsync.model import TASK_DEFAULTS, TASK_FIELDS, HelpingMaterialState, TaskState, content_key
+from pbsync.model import (
+    TASK_DEFAULTS,
+    TASK_FIELDS,
+    HelpingMaterialState,
+    ProjectFields,
+    TaskState,
+    content_key,
+)
 from pbsync.remote import RemoteProject
 from pbsync.state import load_snapshot, save_snapshot, snapshot_of
 from pbsync.tasks import write_jsonl
@@ -124,6 +131,7 @@ class _Pull:
     downloaded: int = 0
 
     def run(self) -> PullReport:
+        self._check_env()  # before spending any request
         remote = RemoteProject.fetch(self.client, self.short_name, tasks=self.tasks)
         if remote is None:
             raise ProjectNotFoundError(f"no project {self.short_name!r} on {self.client.endpoint}")
@@ -160,7 +168,7 @@ class _Pull:
         except UnicodeDecodeError:
             return IgnoreRules()
 
-    def _document(self, fields: Any, files: dict[str, bytes]) -> dict[str, Any]:
+    def _document(self, fields: ProjectFields, files: dict[str, bytes]) -> dict[str, Any]:
         project: dict[str, Any] = {
             "name": fields.name, "short_name": fields.short_name,
             "description": fields.description,
@@ -190,16 +198,21 @@ class _Pull:
         envs = self.existing.get("env")
         if isinstance(envs, dict):
             doc["env"] = envs
-        if self.env is None:
+        if self.env is None or not isinstance(envs, dict) or self.env not in envs:
             return doc
+        _keep_base(doc, self.existing, envs[self.env], (), self.warnings)
+        return doc
+
+    def _check_env(self) -> None:
+        if self.env is None:
+            return
         if not self.existing:
             self.warnings.append(f"no {PROJECT_TOML} yet: environment {self.env!r} not applied")
-            return doc
+            return
+        envs = self.existing.get("env")
         if not isinstance(envs, dict) or not isinstance(envs.get(self.env), dict):
             known = ", ".join(sorted(envs)) if isinstance(envs, dict) and envs else "none"
             raise PullError(f"unknown environment {self.env!r} in {PROJECT_TOML} (known: {known})")
-        _keep_base(doc, self.existing, envs[self.env], (), self.warnings)
-        return doc
 
     # -- helping materials ----------------------------------------------------------------------
 
@@ -401,6 +414,10 @@ class _Pull:
             self.warnings += [f"the pulled folder does not load: {p}" for p in exc.problems]
             return
         record = snapshot_of(local.state, project_id=project_id)
+        if not self.tasks:
+            # tasks were not fetched: what was agreed about them is still the older record
+            previous = load_snapshot(self.folder, self.client.endpoint, self.short_name)
+            record = replace(record, tasks=previous.tasks if previous else {})
         save_snapshot(self.folder, self.client.endpoint, self.short_name, record)
 
 

@@ -219,8 +219,10 @@ def test_pull_with_env_keeps_the_overlay(tmp_path: Path, client: Client, pushed:
 
 def test_pull_with_unknown_env(tmp_path: Path, client: Client, pushed: Path) -> None:
     copy = write_folder(tmp_path / "copy", PROJECT_TOML, {})
+    before = client.stats.total
     with pytest.raises(PullError, match="unknown environment 'nope'"):
         pull(client, SHORT, copy, env="nope")
+    assert client.stats.total == before  # refused before any request
 
 
 SAFE_NAME_CASES = [
