@@ -53,12 +53,13 @@ def _http_error(exc: HTTPException) -> Response:
 
 def create_app(state: ServerState) -> WSGIApp:
     """Return the server's WSGI application for `state`."""
-    from pbsync.server import api, control, web
+    from pbsync.server import api, control, extras, web
 
     app = Flask("pbsync.server")
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD_BYTES
     app.extensions["pbsync"] = state
     app.register_blueprint(api.bp)
+    app.register_blueprint(extras.bp)
     app.register_blueprint(web.bp)
     if state.testing:
         app.register_blueprint(control.bp)

@@ -106,3 +106,24 @@ def test_stats_and_related(admin: Api) -> None:
     related = admin.ok("GET", "/api/task", params={"related": 1, "id": task["id"]})[0]
     assert len(related["task_runs"]) == 1
     assert related["result"]["task_run_ids"] == [related["task_runs"][0]["id"]]
+
+
+def test_projectstats_and_unmanaged_resources(admin: Api) -> None:
+    project = admin.project()
+    admin.task(project["id"])
+    [stats] = admin.ok("GET", "/api/projectstats", params={"project_id": project["id"]})
+    assert (stats["project_id"], stats["n_tasks"]) == (project["id"], 1)
+    assert admin.ok("GET", f"/api/projectstats/{project['id']}")["n_tasks"] == 1
+    assert [s["project_id"] for s in admin.ok("GET", "/api/projectstats")] == [project["id"]]
+    assert error_of(admin.get("/api/projectstats/999")) == (404, "NotFound")
+    assert admin.get("/api/projectstats", params={"limit": "x"}).status_code == 200
+    for name in ("announcement", "blogpost", "page", "favorites"):
+        assert admin.ok("GET", f"/api/{name}") == []
+        assert error_of(admin.get(f"/api/{name}/1")) == (404, "NotFound")
+
+
+def test_globalstats(admin: Api) -> None:
+    admin.project()
+    stats = admin.ok("GET", "/api/globalstats")
+    assert stats["n_projects"] == 1
+    assert stats["categories"][0] == {"thinking": 1}
