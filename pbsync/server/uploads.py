@@ -114,8 +114,6 @@ def form_body(*, require_project: bool) -> dict[str, Any]:
                 data[key] = json.loads(value)
             except (ValueError, RecursionError) as exc:
                 raise ApiError("ValueError", str(exc)) from None
-        elif key == "priority":
-            data[key] = value
         else:
             data[key] = value
     return data
