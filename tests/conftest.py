@@ -107,14 +107,15 @@ def clean_server(pbserver: LocalServer | None, endpoint: str, api_key: str) -> I
 
 
 @pytest.fixture
-def local_server(pbserver: LocalServer | None) -> Iterator[LocalServer]:
-    """The reset local server itself; skips against an external PYBOSSA."""
+def local_server(pbserver: LocalServer | None, clean_server: None) -> LocalServer:
+    """The reset local server itself; skips against an external PYBOSSA.
+
+    It builds on `clean_server`, so the reset happens once per test, before any fixture creates
+    users or data, whatever order a test lists its fixtures in.
+    """
     if pbserver is None:
         pytest.skip("needs the local server (external PYBOSSA configured)")
-    pbserver.reset()
-    pbserver.stats.reset()
-    yield pbserver
-    pbserver.faults.clear()
+    return pbserver
 
 
 @pytest.fixture
