@@ -84,7 +84,7 @@ def _body(res: Resource, *, creating: bool) -> dict[str, Any]:
 
 def _attach_file(res: Resource, values: dict[str, Any], who: Caller) -> dict[str, Any]:
     container = f"user_{who.id}" if who.id is not None else "anonymous"
-    return uploads.attach(state().uploads, base_url(), container, values)
+    return uploads.attach(state().uploads, container, values)
 
 
 def _post(res: Resource) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from pbsync.server.context import Caller
+from pbsync.server.context import Caller, base_url
 from pbsync.server.schema import (
     PUBLIC_PROJECT_INFO,
     PUBLIC_PROJECT_KEYS,
@@ -40,7 +40,15 @@ def public_project(row: Row) -> dict[str, Any]:
 
 
 def view(res: Resource, row: Row, who: Caller) -> dict[str, Any]:
-    """Return the object as `who` may see it (without links)."""
+    """Return the object as `who` may see it (without links), media URLs made absolute."""
+    obj = _visible(res, row, who)
+    media = obj.get("media_url")
+    if isinstance(media, str) and media.startswith("/uploads/"):
+        obj["media_url"] = base_url() + media
+    return obj
+
+
+def _visible(res: Resource, row: Row, who: Caller) -> dict[str, Any]:
     if res.name == "project":
         return dict(row) if who.may_write(row) else public_project(row)
     if res.name == "user":

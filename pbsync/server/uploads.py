@@ -131,11 +131,13 @@ def uploaded_file() -> FileStorage:
     return upload
 
 
-def attach(store: UploadStore, base: str, container: str, data: dict[str, Any]) -> dict[str, Any]:
+def attach(store: UploadStore, container: str, data: dict[str, Any]) -> dict[str, Any]:
     """Store the request's file and point `data` at it (info container/file_name, media_url)."""
     name, _stored = store.save(container, uploaded_file())
     info = data.get("info")
     info = dict(info) if isinstance(info, dict) else {}
     info["container"] = container
     info["file_name"] = name
-    return dict(data, info=info, media_url=f"{base}/uploads/{container}/{name}")
+    # stored relative: present.view makes it absolute with the host the caller used, so a media URL
+    # survives the server moving to another port (the embedded server takes a new one every run)
+    return dict(data, info=info, media_url=f"/uploads/{container}/{name}")
