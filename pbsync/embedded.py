@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 #: the name drift records use for the embedded server (its port changes every run)
 EMBEDDED_TARGET = "embedded"
+#: requests per window for the embedded server: effectively none, but reported in the headers
+UNLIMITED = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,10 @@ def connect(
     from pbsync.server import LocalServer, default_db_path
 
     db = str(default_db_path())
+    # an explicit, huge limit keeps the rate-limit headers honest, so the client never paces
+    # against the default 300 a limit-less server advertises
     with (
-        LocalServer(db=db, port=0) as server,
+        LocalServer(db=db, port=0, rate_limit=UNLIMITED) as server,
         Client(server.url, server.api_key, on_wait=on_wait) as client,
     ):
         log.info("embedded local server on %s (store %s)", server.url, db)
