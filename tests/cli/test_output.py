@@ -1,0 +1,57 @@
+"""Rendering: the rate-limit wait line, plan JSON and the grouped plan text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.console import Console
+
+from pbclient.retry import RateLimitWait
+from pbsync.cli.output import plan_json, render_plan, wait_message
+from pbsync.model import ProjectFields, ProjectState
+from pbsync.plan import make_plan
+from pbsync.state import snapshot_of
+
+
+def test_wait_message_estimates_the_end() -> None:
+    until = datetime(2030, 1, 1, 14, 5).timestamp()
+    wait = RateLimitWait(path="/api/task", until=until, seconds=600)
+    # 3,412 tasks at 299 per 15-minute window: 12 windows, the last one starting 11 windows later
+    assert (
+        wait_message(wait, 3412, 300) == "3,412 tasks left, next window at 14:05, done about 16:50"
+    )
+    assert wait_message(wait, 0, 300) == "rate limit reached on /api/task: waiting until 14:05"
+
+
+FIELDS = ProjectFields(name="n", short_name="pbsynctest_out", description="d", info={"x": {"a": 1}})
+
+
+def remote(**changes: object) -> ProjectState:
+    from dataclasses import replace
+
+    return ProjectState(project=replace(FIELDS, **changes), tasks=(), project_id=1, remote_info={})
+
+
+def test_plan_json_lists_conflicts_and_changes() -> None:
+    previous = snapshot_of(ProjectState(project=FIELDS, tasks=()))
+    local = ProjectState(
+        project=FIELDS.__class__(**{**FIELDS.__dict__, "description": "mine"}), tasks=()
+    )
+    document = plan_json(make_plan(local, remote(description="theirs"), previous=previous))
+    assert not document["in_sync"]
+    assert document["conflicts"] == [
+        {"item": "project", "field": "description", "local": "mine", "remote": "theirs"}
+    ]
+    assert document["actions"][0]["changes"][0]["old"] == "theirs"
+
+
+def test_render_shows_drift_and_structured_changes() -> None:
+    previous = snapshot_of(ProjectState(project=FIELDS, tasks=()))
+    theirs = remote(description="web", info={"x": {"a": 2}})
+    console = Console(record=True, width=120)
+    render_plan(
+        console, make_plan(ProjectState(project=FIELDS, tasks=()), theirs, previous=previous)
+    )
+    text = console.export_text()
+    assert "changed on the server since the last push" in text
+    assert "root['a']" in text  # deepdiff's field-level detail inside info.x
