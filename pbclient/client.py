@@ -325,9 +325,13 @@ class Client:
             self._pace(bucket)
             rewind()
             kwargs = {"params": params, "json": json, "data": data, "files": files}
+            ticket = self._pacer.begin(bucket)
             try:
                 response = self._send_once(method, url, path, headers, kwargs)
-            except requests.RequestException as exc:
+            except BaseException as exc:
+                self._pacer.release(bucket)
+                if not isinstance(exc, requests.RequestException):
+                    raise
                 applied = _maybe_applied(exc)
                 attempt += 1
                 retryable = _is_network_error(exc) and (safe or not applied)
@@ -335,7 +339,7 @@ class Client:
                     self._backoff(attempt, method, path, repr(exc))
                     continue
                 raise self._transport_error(exc, method, url, applied) from _cause(exc, self)
-            self._pacer.observe(bucket, response.headers)
+            self._pacer.observe(bucket, response.headers, ticket)
             status = response.status_code
             if 200 <= status < 300:
                 return response

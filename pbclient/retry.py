@@ -124,6 +124,10 @@ class Pacer:
         self._clock = clock
         self._lock = threading.Lock()
         self._state: dict[str, RateLimit] = {}
+        # per bucket: the ticket of the request whose answer set the state, and requests in flight
+        self._source: dict[str, int] = {}
+        self._in_flight: dict[str, int] = {}
+        self._tickets = 0
 
     def snapshot(self) -> dict[str, RateLimit]:
         """The last known state of every bucket."""
@@ -146,17 +150,51 @@ class Pacer:
             self._state[bucket] = RateLimit(state.limit, state.remaining - 1, state.reset)
             return 0.0
 
-    def observe(self, bucket: str, headers: Mapping[str, str]) -> None:
-        """Record X-RateLimit-* from an answer (answers of concurrent calls may arrive late)."""
+    def begin(self, bucket: str) -> int:
+        """Note a request going out; return its ticket for `observe` (or call `release`)."""
+        with self._lock:
+            self._tickets += 1
+            self._in_flight[bucket] = self._in_flight.get(bucket, 0) + 1
+            return self._tickets
+
+    def release(self, bucket: str) -> None:
+        """Note that a request begun in `bucket` got no answer."""
+        with self._lock:
+            self._end(bucket)
+
+    def _end(self, bucket: str) -> int:
+        others = max(self._in_flight.get(bucket, 0) - 1, 0)
+        self._in_flight[bucket] = others
+        return others
+
+    def observe(self, bucket: str, headers: Mapping[str, str], ticket: int | None = None) -> None:
+        """Record X-RateLimit-* from an answer.
+
+        With the `ticket` of a begun request, the server's count is the truth for requests sent
+        after the one that set the state (less the requests still in flight), and an answer to an
+        earlier request (concurrent answers arrive out of order) is ignored. So a server that
+        reports more than we counted down to (one that does not enforce its limit, or a window we
+        did not see reset) is believed. Without a ticket, a higher count in the same window is taken
+        for a late answer.
+        """
         remaining = _number(headers.get("X-RateLimit-Remaining"))
         reset = _number(headers.get("X-RateLimit-Reset"))
-        if remaining is None or reset is None:
-            return
         limit = _number(headers.get("X-RateLimit-Limit"))
-        new = RateLimit(None if limit is None else int(limit), int(remaining), reset)
         with self._lock:
+            others = self._end(bucket) if ticket is not None else 0
+            if remaining is None or reset is None:
+                return
+            new = RateLimit(None if limit is None else int(limit), int(remaining) - others, reset)
             old = self._state.get(bucket)
-            if old is not None and old.reset == new.reset and old.remaining < new.remaining:
-                return  # a late answer from earlier in the same window: ours is fresher
+            if old is not None and old.reset == new.reset:
+                late = (
+                    ticket < self._source.get(bucket, 0)
+                    if ticket is not None
+                    else old.remaining < new.remaining
+                )
+                if late:
+                    return
             if old is None or new.reset >= old.reset:
                 self._state[bucket] = new
+                if ticket is not None:
+                    self._source[bucket] = ticket

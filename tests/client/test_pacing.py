@@ -43,3 +43,33 @@ def test_client_waits_for_the_reset_instead_of_spending_a_request_on_a_429(
     bucket = client.rate_limits["/api/category"]
     assert bucket.limit == 5 and bucket.reset > wait.until - 1 - 900
     assert client.stats.rate_limit_waits == 1
+
+
+def test_a_server_that_does_not_enforce_its_limit_never_makes_the_client_wait(
+    local_server: LocalServer, fake_time: FakeTime
+) -> None:
+    # the session server runs without a limit and always reports 300 remaining: the client must
+    # take the server's word over its own count-down, or long runs would stall for a window
+    with Client(
+        local_server.url, local_server.api_key, sleep=fake_time.sleep, clock=fake_time.clock
+    ) as client:
+        for _ in range(320):
+            client.categories.find()
+    assert fake_time.sleeps == []
+    assert local_server.stats.snapshot() == {("GET", "/api/category"): 320}
+
+
+def test_concurrent_workers_do_not_overspend_a_window(
+    limited: LocalServer, fake_time: FakeTime
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with Client(
+        limited.url, limited.api_key, sleep=fake_time.sleep, clock=fake_time.clock
+    ) as client:
+        client.categories.find()  # learn the window
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda _: client.categories.find(), range(8)))
+    # 9 requests at 4 per window: the client waited for windows and no request got a 429
+    assert limited.stats.snapshot() == {("GET", "/api/category"): 9}
+    assert client.stats.rate_limit_waits >= 2

@@ -89,3 +89,15 @@ def test_reserve_zero_turns_pacing_off() -> None:
     pacer = Pacer(reserve=0, clock=lambda: NOW)
     pacer.observe("/api/task", _headers(0, NOW + 100))
     assert pacer.acquire("/api/task") == 0.0
+
+
+def test_pacer_orders_answers_by_ticket_and_believes_a_server_that_allows_more() -> None:
+    pacer = Pacer(reserve=1, clock=lambda: NOW)
+    first, second = pacer.begin("/api/task"), pacer.begin("/api/task")
+    pacer.observe("/api/task", _headers(8, NOW + 50), second)  # one request still in flight
+    assert pacer.snapshot()["/api/task"].remaining == 7
+    pacer.observe("/api/task", _headers(9, NOW + 50), first)  # answer to an earlier request
+    assert pacer.snapshot()["/api/task"].remaining == 7
+    third = pacer.begin("/api/task")
+    pacer.observe("/api/task", _headers(300, NOW + 50), third)  # the server does not enforce
+    assert pacer.snapshot()["/api/task"].remaining == 300
