@@ -6,7 +6,7 @@
     ├── ProjectNotFoundError the project does not exist on the server
     ├── ConflictError        the server and the folder both changed a field since the last push
     ├── UnsafeOperationError a destructive step needs --force (deleting answered tasks, publishing)
-    └── PullError            pull refuses to overwrite local changes, or the server sent unusable data
+    └── PullError            pull refuses to overwrite local changes, or got unusable data
 
 Errors from the HTTP layer are `pbclient.errors.PybossaError` and propagate unchanged.
 """

@@ -1,14 +1,14 @@
 """The project snapshot shared by the local folder and the server side.
 
 `LocalProject.load` (local.py) and `RemoteProject.fetch` (remote.py) both produce a `ProjectState`;
-`make_plan` (plan.py) compares two of them. Everything here is immutable and free of I/O so plans are
-pure functions of two snapshots.
+`make_plan` (plan.py) compares two of them. Everything here is immutable and free of I/O, so
+plans are pure functions of two snapshots.
 
 Conventions:
 - `info` mappings hold plain JSON values (dict/list/str/int/float/bool/None).
-- `ProjectFields.info` holds only the info keys the folder *manages* locally (task_presenter, tutorial,
-  results and the keys of `[project.info]`); the remote side holds the server's whole info, and the plan
-  compares only the managed keys (and merges on PUT so unmanaged keys survive).
+- `ProjectFields.info` holds only the info keys the folder *manages* locally (task_presenter,
+  tutorial, results and the keys of `[project.info]`); the remote side holds the server's whole
+  info, and the plan compares only the managed keys (and merges on PUT so unmanaged keys survive).
 - A field that is `None` in a local `ProjectFields` is "not managed": the plan leaves it alone.
 """
 
@@ -46,7 +46,12 @@ PROJECT_FIELDS: tuple[str, ...] = (
 TASK_FIELDS: tuple[str, ...] = ("n_answers", "priority_0", "quorum", "calibration")
 
 #: PYBOSSA's defaults for a new task
-TASK_DEFAULTS: Mapping[str, Any] = {"n_answers": 30, "priority_0": 0.0, "quorum": 0, "calibration": 0}
+TASK_DEFAULTS: Mapping[str, Any] = {
+    "n_answers": 30,
+    "priority_0": 0.0,
+    "quorum": 0,
+    "calibration": 0,
+}
 
 
 def canonical_json(value: Any) -> str:
@@ -80,9 +85,9 @@ class ProjectFields:
 class HelpingMaterialState:
     """One helping material.
 
-    `name` is its identity: the file's path relative to the helping folder (for file-backed ones) or the
-    name given in its sidecar/project.toml (for link-only ones). `sha256` is the file content's hash
-    (None for link-only); `id` and `media_url` are set on the remote side. `source` says where the local
+    `name` is its identity: the file's name in the helping folder (file-backed ones) or the name
+    given in project.toml (link-only ones). `sha256` is the file content's hash (None for
+    link-only); `id` and `media_url` are set on the remote side. `source` says where the local
     definition came from (for error messages), e.g. "helping/map.png".
     """
 
@@ -114,7 +119,7 @@ class TaskState:
 
 @dataclass(frozen=True)
 class ProjectState:
-    """A whole project: fields, helping materials and tasks (tasks=None: tasks not managed/fetched)."""
+    """A whole project: fields, helping materials and tasks (None: tasks not managed/fetched)."""
 
     project: ProjectFields
     helping_materials: tuple[HelpingMaterialState, ...] = ()
