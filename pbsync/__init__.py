@@ -164,14 +164,25 @@ def pull(
     tasks: bool = True,
     force: bool = False,
     env: str | None = None,
+    target: str | None = None,
 ) -> PullReport:
     """Write (or update) `folder` from the server's project `short_name`.
+
+    Args:
+        client, short_name, folder, tasks, force, env: see `pbsync.pull.pull`.
+        target: the server's name in `.pbsync/state.json` (default: the client's endpoint).
 
     Raises:
         pbsync.errors.ProjectNotFoundError: no such project.
         pbsync.errors.PullError: local changes would be overwritten (and not `force`).
     """
-    return _pull_module.pull(client, short_name, folder, tasks=tasks, force=force, env=env)
+    report = _pull_module.pull(client, short_name, folder, tasks=tasks, force=force, env=env)
+    if target is not None and target != client.endpoint:
+        # the record was written under the client's URL; file it under the stable target name
+        record = load_snapshot(Path(folder), client.endpoint, short_name)
+        if record is not None:
+            save_snapshot(Path(folder), target, short_name, record)
+    return report
 
 
 del _plan_module

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import sys
@@ -149,18 +150,33 @@ def push(
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--tasks/--no-tasks", default=True, help="Also write the tasks (default: yes).")
 @click.option("--force", is_flag=True, help="Overwrite local changes.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
 @click.pass_context
 def pull(
-    ctx: click.Context, short_name: str, directory: Path | None, tasks: bool, force: bool
+    ctx: click.Context,
+    short_name: str,
+    directory: Path | None,
+    tasks: bool,
+    force: bool,
+    as_json: bool,
 ) -> None:
     """Write the server's project SHORT_NAME into DIRECTORY (default: ./SHORT_NAME)."""
     opts: GlobalOptions = ctx.obj
-    out, err = _consoles(False, opts.verbosity < 0)
+    out, err = _consoles(as_json, opts.verbosity < 0)
     folder = directory if directory is not None else Path(short_name)
     with _connection(ctx, err) as conn:
         result = pbsync.pull(
-            conn.client, short_name, folder, tasks=tasks, force=force, env=opts.env
+            conn.client,
+            short_name,
+            folder,
+            tasks=tasks,
+            force=force,
+            env=opts.env,
+            target=conn.target,
         )
+    if as_json:
+        _emit_json(dataclasses.asdict(result))
+        return
     written = len(getattr(result, "written", ()))
     n_tasks = getattr(result, "n_tasks", None)
     tasks_text = f", {n_tasks:,} tasks" if n_tasks is not None else ""

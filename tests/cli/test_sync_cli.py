@@ -163,3 +163,9 @@ def test_embedded_server_when_nothing_is_configured(tmp_path: Path, folder: Path
     assert again.exit_code == 0, again.output
     state = json.loads((folder / ".pbsync" / "state.json").read_text(encoding="utf-8"))
     assert f"embedded {SHORT}" in state["targets"]
+    copy = tmp_path / "copy"
+    pulled = runner.invoke(main, ["pull", SHORT, str(copy), "--json"], env=env)
+    assert pulled.exit_code == 0, pulled.output
+    assert json.loads(pulled.stdout)["short_name"] == SHORT
+    state = json.loads((copy / ".pbsync" / "state.json").read_text(encoding="utf-8"))
+    assert f"embedded {SHORT}" in state["targets"]
