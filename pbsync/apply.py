@@ -170,6 +170,7 @@ class _Runner:
     def run(self) -> None:
         if not self.dry_run:
             self._resolve_categories()
+            self._check_publish()
         for action in self.plan.actions:
             self.reporter.action_started(action)
             if self.dry_run:
@@ -197,6 +198,17 @@ class _Runner:
                     )
                     for m in missing
                 ]
+            )
+
+    def _check_publish(self) -> None:
+        """Refuse, before any write, to publish an existing project that has task runs."""
+        publishing = any(isinstance(a, PublishProject) for a in self.plan.actions)
+        if not publishing or self.plan.force or self.plan.project_id is None:
+            return
+        params = {"project_id": self.plan.project_id, "limit": 1}
+        if self.client.request("GET", "/api/taskrun", params=params):
+            raise UnsafeOperationError(
+                f"{self.plan.short_name} has task runs, which publishing deletes (use --force)"
             )
 
     def _count(self, action: Action) -> None:

@@ -252,3 +252,18 @@ def test_diff_request_budget(tmp_path: Path, client: Client, local_server: Local
     local_server.stats.reset()
     assert pbsync.plan(folder, client).empty
     assert local_server.stats.total() <= 3 + 5  # ceil(250 / 100) + 5
+
+
+def test_publish_refused_over_task_runs_unless_forced(
+    tmp_path: Path, client: Client, local_server: LocalServer
+) -> None:
+    folder = write_project(tmp_path / "p", rows=2)
+    report = pbsync.push(folder, client)
+    assert report.project_id is not None
+    _answer(client, report.project_id)
+    write_project(folder, rows=2, published=True)  # type: ignore[arg-type]
+    local_server.stats.reset()
+    with pytest.raises(UnsafeOperationError, match="task runs"):
+        pbsync.push(folder, client)
+    assert writes(local_server) == {}
+    assert pbsync.push(folder, client, force=True).published
