@@ -1,0 +1,204 @@
+"""The plan's vocabulary: actions, field changes, conflicts and the `Plan` itself (pure data).
+
+`make_plan` (plan.py) builds a `Plan`; `apply` (apply.py) carries out its actions in order. Kept
+apart from plan.py so that both read the same small, I/O-free types.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from pbsync.model import HelpingMaterialState, ProjectFields, TaskState
+
+__all__ = [
+    "Action",
+    "Blocked",
+    "Conflict",
+    "CreateHelpingMaterial",
+    "CreateProject",
+    "CreateTasks",
+    "DeleteHelpingMaterial",
+    "DeleteTask",
+    "FieldChange",
+    "Plan",
+    "PublishProject",
+    "RemoteOnly",
+    "UpdateHelpingMaterial",
+    "UpdateProject",
+    "UpdateTask",
+    "same",
+]
+
+log = logging.getLogger(__name__)
+
+
+def same(a: Any, b: Any) -> bool:
+    """Whether two JSON values are equal, treating 1 and 1.0 alike."""
+    if a == b and type(a) is type(b):
+        return True
+    return not DeepDiff(a, b, ignore_numeric_type_changes=True)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field that differs: `old` is the server's value (None: absent), `new` the folder's."""
+
+    field: str
+    old: Any
+    new: Any
+    drift: bool = False
+
+    def details(self) -> list[str]:
+        """Field-level differences inside structured values (deepdiff), one line each."""
+        if not isinstance(self.old, Mapping | list) or not isinstance(self.new, Mapping | list):
+            return []
+        diff = DeepDiff(self.old, self.new, ignore_numeric_type_changes=True, verbose_level=2)
+        return [line for line in diff.pretty().splitlines() if line.strip()]
+
+
+@dataclass(frozen=True)
+class Action:
+    """Base of every planned step."""
+
+    @property
+    def kind(self) -> str:
+        """The action's type name, e.g. "UpdateTask"."""
+        return type(self).__name__
+
+    @property
+    def writes(self) -> int:
+        """How many write requests the action needs at least."""
+        return 1
+
+
+@dataclass(frozen=True)
+class CreateProject(Action):
+    project: ProjectFields
+
+
+@dataclass(frozen=True)
+class UpdateProject(Action):
+    """PUT the changed fields; `body["info"]` (if any) is the server's info merged with ours."""
+
+    project_id: int
+    changes: tuple[FieldChange, ...]
+    body: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class PublishProject(Action):
+    short_name: str
+
+
+@dataclass(frozen=True)
+class CreateHelpingMaterial(Action):
+    """Create a material; `info` is what to send (the folder's info plus sha256 / name)."""
+
+    material: HelpingMaterialState
+    info: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class UpdateHelpingMaterial(Action):
+    """Update material `remote_id`: re-upload the file only when `reupload` (its sha256 changed)."""
+
+    material: HelpingMaterialState
+    remote_id: int
+    info: Mapping[str, Any]
+    reupload: bool
+    changes: tuple[FieldChange, ...]
+
+
+@dataclass(frozen=True)
+class DeleteHelpingMaterial(Action):
+    material: HelpingMaterialState
+
+
+@dataclass(frozen=True)
+class CreateTasks(Action):
+    tasks: tuple[TaskState, ...]
+
+    @property
+    def writes(self) -> int:
+        return len(self.tasks)
+
+
+@dataclass(frozen=True)
+class UpdateTask(Action):
+    task_id: int
+    task: TaskState
+    body: Mapping[str, Any]
+    changes: tuple[FieldChange, ...]
+
+
+@dataclass(frozen=True)
+class DeleteTask(Action):
+    task: TaskState
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Both sides changed `field` of `item` since the last push, to different values."""
+
+    item: str
+    field: str
+    local: Any
+    remote: Any
+
+
+@dataclass(frozen=True)
+class RemoteOnly:
+    """Something on the server the folder does not define (kept unless pruning)."""
+
+    kind: str
+    name: str
+    id: int | None
+    n_task_runs: int | None = None
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """A step the plan refuses without `force`, and why."""
+
+    item: str
+    reason: str
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An ordered list of actions plus what is deliberately left alone."""
+
+    short_name: str
+    project_id: int | None
+    actions: tuple[Action, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+    remote_only: tuple[RemoteOnly, ...] = ()
+    blocked: tuple[Blocked, ...] = ()
+    notes: tuple[str, ...] = ()
+    prune: bool = False
+    force: bool = False
+
+    @property
+    def empty(self) -> bool:
+        """No action and no conflict: the folder and the server agree."""
+        return not self.actions and not self.conflicts
+
+    @property
+    def destructive(self) -> tuple[Action, ...]:
+        """Actions that delete or publish (publishing deletes task runs): they need confirmation."""
+        kinds = (DeleteTask, DeleteHelpingMaterial, PublishProject)
+        return tuple(a for a in self.actions if isinstance(a, kinds))
+
+    def count(self, kind: type[Action]) -> int:
+        """Items affected by actions of `kind` (tasks counted one by one)."""
+        return sum(
+            a.writes if isinstance(a, CreateTasks) else 1
+            for a in self.actions
+            if isinstance(a, kind)
+        )
