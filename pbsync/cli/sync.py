@@ -112,15 +112,20 @@ def push(
 
     def confirm(plan: Plan) -> bool:
         shown["plan"] = plan
-        check(plan)  # refuse conflicts / blocked deletions before asking anything
         if not as_json:
             render_plan(out, plan)
+        check(plan)  # refuse conflicts / blocked deletions before asking anything
         if dry_run or not plan.destructive or yes:
             return True
         if not sys.stdin.isatty() and as_json:
             raise PbsyncError("this push deletes or publishes: confirm with --yes")
         what = ", ".join(sorted({a.kind for a in plan.destructive}))
-        return click.confirm(f"Proceed ({what})?", default=False, err=True)
+        try:
+            return click.confirm(f"Proceed ({what})?", default=False, err=True)
+        except click.Abort:
+            raise PbsyncError(
+                "not confirmed; nothing was sent (--yes skips the question)"
+            ) from None
 
     try:
         with _connection(ctx, err, reporter) as conn:

@@ -97,6 +97,8 @@ def test_deletions_need_confirmation(run, folder: Path, local_server: LocalServe
     result = run("push", str(folder), "--prune", input="n\n")
     assert result.exit_code == 1 and "Cancelled" in result.stdout
     assert len(_tasks(local_server)) == 2
+    no_answer = run("push", str(folder), "--prune", input="")
+    assert no_answer.exit_code == 1 and "not confirmed" in no_answer.stderr
     result = run("push", str(folder), "--prune", "--yes")
     assert result.exit_code == 0, result.output
     assert len(_tasks(local_server)) == 1
