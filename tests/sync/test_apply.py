@@ -14,7 +14,7 @@ import pbsync
 from pbclient.client import Client
 from pbclient.errors import TransportError
 from pbsync.apply import Reporter
-from pbsync.errors import ConflictError, PbsyncError, UnsafeOperationError
+from pbsync.errors import ConflictError, PbsyncError, UnsafeOperationError, ValidationError
 from pbsync.model import TaskState
 from pbsync.plan import Plan
 from pbsync.server import LocalServer
@@ -267,3 +267,19 @@ def test_publish_refused_over_task_runs_unless_forced(
         pbsync.push(folder, client)
     assert writes(local_server) == {}
     assert pbsync.push(folder, client, force=True).published
+
+
+def test_category_by_short_name_and_unknown_category(
+    tmp_path: Path, client: Client, local_server: LocalServer
+) -> None:
+    folder = write_project(tmp_path / "p", rows=1, category="sensing")
+    report = pbsync.push(folder, client)
+    assert client.request("GET", f"/api/project/{report.project_id}")["category_id"] == 2
+    write_project(folder, rows=1, category="thinking")
+    pbsync.push(folder, client)
+    assert client.request("GET", f"/api/project/{report.project_id}")["category_id"] == 1
+    write_project(folder, rows=1, category="nope")
+    local_server.stats.reset()
+    with pytest.raises(ValidationError, match="unknown category 'nope'"):
+        pbsync.push(folder, client)
+    assert writes(local_server) == {}
