@@ -311,9 +311,9 @@ def _by_id(item: HelpingMaterialState | TaskState) -> int:
 
 def _helping_info(material: HelpingMaterialState) -> dict[str, Any]:
     """The info pbsync sends for a material: the folder's info plus its identity and file hash."""
-    info = dict(material.info)
+    # the name is always sent: the server keeps only a sanitised basename as `file_name`, which
+    # would not identify `maps/area.png` or `my map.png`
+    info = {**material.info, "name": material.name}
     if material.sha256 is not None:
         info["sha256"] = material.sha256
-    else:
-        info["name"] = material.name
     return info

@@ -283,3 +283,16 @@ def test_category_by_short_name_and_unknown_category(
     with pytest.raises(ValidationError, match="unknown category 'nope'"):
         pbsync.push(folder, client)
     assert writes(local_server) == {}
+
+
+def test_spaced_helping_names_converge(
+    folder: Path, client: Client, local_server: LocalServer
+) -> None:
+    (folder / "helping").mkdir()
+    (folder / "helping" / "área one.png").write_bytes(PNG)
+    (folder / "helping" / "b.png").write_bytes(PNG + b"2")
+    assert pbsync.push(folder, client).created["helping material"] == 2
+    local_server.stats.reset()
+    assert pbsync.plan(folder, client).empty
+    pbsync.push(folder, client)
+    assert writes(local_server) == {}

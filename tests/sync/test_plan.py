@@ -44,7 +44,7 @@ def material(
 ) -> HelpingMaterialState:
     server_info = dict(info)
     if id is not None and sha is not None:
-        server_info.update(sha256=sha, file_name=name, container="user_1")
+        server_info.update(sha256=sha, file_name=name, container="user_1", name=name)
     return HelpingMaterialState(
         name=name,
         info=server_info if id is not None else info,
