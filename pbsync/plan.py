@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from pbsync.actions import (
@@ -78,6 +79,8 @@ TASK_BATCH = 500
 
 #: info keys the server writes into a helping material; never compared
 SERVER_HELPING_KEYS = frozenset({"container", "file_name"})
+#: info keys pbsync adds to a helping material to identify it and its file
+BOOKKEEPING_KEYS = frozenset({"name", "sha256"})
 
 
 def make_plan(
@@ -218,9 +221,15 @@ class _Builder:
     def _update_helping(
         self, mine: HelpingMaterialState, theirs: HelpingMaterialState, info: dict[str, Any]
     ) -> None:
-        assert theirs.id is not None
+        remote_id = theirs.id
+        assert remote_id is not None
+        theirs = self._known_file(mine, theirs)
         changes: list[FieldChange] = []
         for key in sorted(info):
+            if key in BOOKKEEPING_KEYS and key not in theirs.info and theirs.sha256 == mine.sha256:
+                # made outside pbsync: the name matched through file_name and the file is the
+                # recorded one, so adding pbsync's keys is not worth a write
+                continue
             if not same(info[key], theirs.info.get(key)):
                 changes.append(FieldChange(f"info.{key}", theirs.info.get(key), info[key]))
         if not same(float(mine.priority), float(theirs.priority)):
@@ -239,11 +248,24 @@ class _Builder:
                 )
         elif prev is not None and remote_fp != prev:
             changes = [FieldChange(c.field, c.old, c.new, drift=True) for c in changes]
-        reupload = mine.sha256 is not None and mine.sha256 != theirs.info.get("sha256")
+        reupload = mine.sha256 is not None and mine.sha256 != theirs.sha256
         merged = {**{k: v for k, v in theirs.info.items() if k in SERVER_HELPING_KEYS}, **info}
         self.actions.append(
-            UpdateHelpingMaterial(mine, theirs.id, merged, reupload, tuple(changes))
+            UpdateHelpingMaterial(mine, remote_id, merged, reupload, tuple(changes))
         )
+
+    def _known_file(
+        self, mine: HelpingMaterialState, theirs: HelpingMaterialState
+    ) -> HelpingMaterialState:
+        """`theirs` with its file's sha256 filled in from the last sync when the server lacks it.
+
+        Materials uploaded by the web UI or another tool carry no `info.sha256`; the last push or
+        pull recorded the hash of the file the server then had (pull downloads it).
+        """
+        if theirs.sha256 is not None or mine.sha256 is None:
+            return theirs
+        recorded = self.previous.files.get(mine.name)
+        return replace(theirs, sha256=recorded) if recorded is not None else theirs
 
     # -- tasks ----------------------------------------------------------------------------------
     def plan_tasks(self) -> None:

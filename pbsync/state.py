@@ -115,6 +115,9 @@ class Snapshot:
         project: flattened project key (see `project_values`) -> fingerprint.
         helping: helping material name -> fingerprint (`helping_fingerprint`).
         tasks: task key -> fingerprint (`task_fingerprint`).
+        files: helping material name -> sha256 of its file as synced (file-backed ones only). A
+            material created outside pbsync (web UI, scripts) has no `info.sha256` on the server,
+            so this is how the next plan knows the server's file without downloading it.
         project_id: the server's id of the project.
         synced_at: ISO timestamp (UTC) of the sync.
     """
@@ -122,6 +125,7 @@ class Snapshot:
     project: Mapping[str, str] = field(default_factory=dict)
     helping: Mapping[str, str] = field(default_factory=dict)
     tasks: Mapping[str, str] = field(default_factory=dict)
+    files: Mapping[str, str] = field(default_factory=dict)
     project_id: int | None = None
     synced_at: str | None = None
 
@@ -133,6 +137,7 @@ class Snapshot:
             "project": dict(self.project),
             "helping": dict(self.helping),
             "tasks": dict(self.tasks),
+            "files": dict(self.files),
         }
 
     @classmethod
@@ -142,6 +147,7 @@ class Snapshot:
             project=dict(data.get("project") or {}),
             helping=dict(data.get("helping") or {}),
             tasks=dict(data.get("tasks") or {}),
+            files=dict(data.get("files") or {}),
             project_id=data.get("project_id"),
             synced_at=data.get("synced_at"),
         )
@@ -155,10 +161,12 @@ def snapshot_of(state: ProjectState, *, project_id: int | None = None) -> Snapsh
     project = {k: fingerprint(v) for k, v in project_values(state.project).items()}
     helping = {m.name: helping_fingerprint(m) for m in state.helping_materials}
     tasks = {t.key: task_fingerprint(t) for t in state.tasks or ()}
+    files = {m.name: m.sha256 for m in state.helping_materials if m.sha256 is not None}
     return Snapshot(
         project=project,
         helping=helping,
         tasks=tasks,
+        files=files,
         project_id=project_id if project_id is not None else state.project_id,
         synced_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
     )

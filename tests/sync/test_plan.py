@@ -269,3 +269,32 @@ def test_destructive_actions() -> None:
     assert [type(a) for a in plan.destructive] == [DeleteTask, PublishProject]
     assert not make_plan(local(), None).destructive
     assert isinstance(make_plan(local(), None).actions[0], CreateProject)
+
+
+def web_made(name: str, **info: Any) -> HelpingMaterialState:
+    """A file-backed material uploaded outside pbsync: no info.name, no info.sha256."""
+    server_info = {**info, "file_name": name, "container": "user_1"}
+    return HelpingMaterialState(name=name, info=server_info, media_url=f"/u/{name}", id=4)
+
+
+@pytest.mark.parametrize(
+    ("local_sha", "recorded", "expected"),
+    [
+        ("aa", "aa", []),  # pulled, unchanged: the record vouches for the server's file
+        ("bb", "aa", ["UpdateHelpingMaterial"]),  # the file changed locally after the pull
+        ("aa", None, ["UpdateHelpingMaterial"]),  # never synced: the server's file is unknown
+    ],
+)
+def test_material_made_outside_pbsync(
+    local_sha: str, recorded: str | None, expected: list[str]
+) -> None:
+    mine = local(helping=(material("m.png", sha=local_sha, caption="c"),))
+    previous = snapshot_of(local(helping=(material("m.png", sha=recorded or "zz", caption="c"),)))
+    if recorded is None:
+        previous = replace(previous, files={}, helping={})
+    plan = make_plan(mine, remote(helping=(web_made("m.png", caption="c"),)), previous=previous)
+    assert kinds(plan) == expected and not plan.conflicts
+    for action in plan.actions:
+        assert isinstance(action, UpdateHelpingMaterial) and action.reupload
+        assert action.info["sha256"] == local_sha and action.info["name"] == "m.png"
+        assert not any(c.drift for c in action.changes)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pbsync.model import ProjectFields, ProjectState, TaskState
+from pbsync.model import HelpingMaterialState, ProjectFields, ProjectState, TaskState
 from pbsync.state import (
     Snapshot,
     fingerprint,
@@ -17,6 +17,10 @@ from pbsync.state import (
 STATE = ProjectState(
     project=ProjectFields(name="n", short_name="s", description="d", info={"sched": "x"}),
     tasks=(TaskState(key="k1", info={"a": 1}),),
+    helping_materials=(
+        HelpingMaterialState(name="m.png", info={}, sha256="ab"),
+        HelpingMaterialState(name="guide", info={}, media_url="https://e/g.pdf"),
+    ),
 )
 
 
@@ -27,6 +31,7 @@ def test_round_trip_and_other_targets_kept(tmp_path: Path) -> None:
     loaded = load_snapshot(tmp_path, "http://a:1/", "s")
     assert loaded == first and loaded.project_id == 3
     assert set(loaded.project) == {"name", "short_name", "description", "info.sched"}
+    assert loaded.files == {"m.png": "ab"} and set(loaded.helping) == {"m.png", "guide"}
     assert load_snapshot(tmp_path, "http://b:2", "s") == Snapshot(project={"name": "x"})
     assert load_snapshot(tmp_path, "http://a:1", "other") is None
     assert [p.name for p in (tmp_path / ".pbsync").iterdir()] == ["state.json"]
