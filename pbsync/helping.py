@@ -1,0 +1,182 @@
+"""Helping materials of a project folder: the files in `helping/` and `[helping."NAME"]` entries.
+
+Every file directly in the helping folder is one material named by its file name; its settings
+come from `[helping."NAME"]` in project.toml or from a sidecar `NAME.info.toml`, never both. An
+entry without a file is a link-only material and needs a `media_url`. See docs/project-format.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pbsync.folder import FolderReader
+from pbsync.ignore import IgnoreRules
+from pbsync.manifest import (
+    HELPING_EXTENSIONS,
+    HELPING_RESERVED_INFO,
+    PROJECT_TOML,
+    SIDECAR_SUFFIX,
+    check_sidecar,
+)
+from pbsync.model import HelpingMaterialState
+
+__all__ = ["read_helping"]
+
+log = logging.getLogger(__name__)
+
+
+def read_helping(
+    reader: FolderReader, table: Any, helping_dir: str, ignore: IgnoreRules
+) -> tuple[HelpingMaterialState, ...]:
+    """The helping materials, sorted by name; problems go to `reader`.
+
+    Args:
+        reader: the load's reader (folder, problems, hashes).
+        table: the `[helping]` table of project.toml (anything else counts as empty).
+        helping_dir: the folder-relative helping folder (`[files] helping`).
+        ignore: files these rules match are not materials.
+    """
+    explicit = "helping" in reader.explicit_files
+    root = reader.safe(helping_dir, "files.helping", must_exist=explicit)
+    listing = _Listing(reader, root, ignore)
+    entries = table if isinstance(table, dict) else {}
+    materials = []
+    for name in sorted(set(listing.files) | set(entries)):
+        entry = entries.get(name)
+        hm = listing.material(name, entry if isinstance(entry, dict) else {})
+        if hm is not None:
+            materials.append(hm)
+    listing.orphan_sidecars()
+    return tuple(materials)
+
+
+@dataclass
+class _Listing:
+    """The files found in the helping folder, and how each becomes a material."""
+
+    reader: FolderReader
+    root: Path | None
+    ignore: IgnoreRules
+
+    def __post_init__(self) -> None:
+        self.files: dict[str, Path] = {}
+        self.sidecars: dict[str, Path] = {}
+        self.prefix = self.reader.relative(self.root) + "/" if self.root is not None else ""
+        if self.root is None or not self.root.is_dir():
+            return
+        for rel, path in self._walk(self.root):
+            if rel.endswith(SIDECAR_SUFFIX):
+                self.sidecars[rel[: -len(SIDECAR_SUFFIX)]] = path
+            else:
+                self.files[rel] = path
+
+    def _walk(self, root: Path) -> list[tuple[str, Path]]:
+        """(path relative to `root`, path) of every file not ignored, subfolders included."""
+        out = []
+        for dirpath, dirnames, filenames in os.walk(root):
+            base = Path(dirpath)
+            dirnames[:] = sorted(
+                d for d in dirnames
+                if not self.ignore.matches(self.reader.relative(base / d), is_dir=True)
+            )  # fmt: skip
+            for fname in sorted(filenames):
+                path = base / fname
+                relf = self.reader.relative(path)
+                if self.ignore.matches(relf):
+                    continue
+                if path.is_symlink() and not self.reader.inside(path):
+                    self.reader.problem(relf, "a symlink leading out of the project folder")
+                    continue
+                out.append((path.relative_to(root).as_posix(), path))
+        return out
+
+    def material(self, name: str, settings: dict[str, Any]) -> HelpingMaterialState | None:
+        """The material `name` (a file found, or a project.toml entry), or None when invalid."""
+        if name not in self.files:
+            return self._link(name, settings)
+        if "/" in name:
+            # the server keeps only the base name (file_name), so a nested file would lose
+            # its identity and be uploaded again on every push
+            base = name.rsplit("/", 1)[-1]
+            msg = (
+                f"helping files must sit directly in {self.prefix} (the server keeps only {base!r})"
+            )
+            self.reader.problem(f"{self.prefix}{name}", msg)
+            return None
+        return self._file(name, settings)
+
+    def orphan_sidecars(self) -> None:
+        """Report sidecars whose file is missing."""
+        for name in sorted(set(self.sidecars) - set(self.files)):
+            file = f"{self.prefix}{name}{SIDECAR_SUFFIX}"
+            self.reader.problem(file, f"sidecar without a file: no {self.prefix}{name}")
+
+    def _file(self, name: str, settings: dict[str, Any]) -> HelpingMaterialState | None:
+        source = f"{self.prefix}{name}"
+        ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if ext not in HELPING_EXTENSIONS:
+            allowed = " ".join(sorted(HELPING_EXTENSIONS))
+            msg = (
+                f"unsupported helping file type {ext or '(none)'!r}: PYBOSSA only stores {allowed}"
+            )
+            self.reader.problem(source, msg)
+            return None
+        where = f'helping."{name}"'
+        if "media_url" in settings:
+            msg = f"media_url is for link-only materials, but {source} exists"
+            self.reader.manifest_problem(msg, where)
+        if name in self.sidecars:
+            sidecar = f"{source}{SIDECAR_SUFFIX}"
+            if settings:
+                msg = f"settings given both here and in [helping.{name!r}] of project.toml"
+                self.reader.problem(sidecar, msg)
+            settings = self._read_sidecar(sidecar)
+            info = _info(self.reader, settings, sidecar, "info")
+        else:
+            info = _info(self.reader, settings, PROJECT_TOML, f"{where}.info")
+        sha = self.reader.hash_file(source)
+        path = str(self.files[name])
+        return HelpingMaterialState(name, info, _priority(settings), sha, None, path, None, source)
+
+    def _link(self, name: str, settings: dict[str, Any]) -> HelpingMaterialState | None:
+        where = f'helping."{name}"'
+        url = settings.get("media_url")
+        if not isinstance(url, str) or not url:
+            msg = f"no file {self.prefix}{name} and no media_url: give one or the other"
+            self.reader.manifest_problem(msg, where)
+            return None
+        info = _info(self.reader, settings, PROJECT_TOML, f"{where}.info")
+        source = f"{PROJECT_TOML} [{where}]"
+        return HelpingMaterialState(name, info, _priority(settings), None, url, None, None, source)
+
+    def _read_sidecar(self, relname: str) -> dict[str, Any]:
+        parsed = self.reader.read_toml(relname)
+        if parsed is None:
+            return {}
+        doc, lines = parsed
+        found = check_sidecar(doc, relname, lines)
+        self.reader.problems.extend(found)
+        return {} if found else doc
+
+
+def _info(reader: FolderReader, settings: Mapping[str, Any], file: str, fld: str) -> dict[str, Any]:
+    """The user's info of a material; reserved keys are problems."""
+    info = settings.get("info", {})
+    info = dict(info) if isinstance(info, dict) else {}
+    for key in HELPING_RESERVED_INFO:
+        if key in info:
+            msg = f"info.{key} is set by pbsync or the server, not by you"
+            line = reader.line(f"{fld}.{key}") if file == PROJECT_TOML else None
+            reader.problem(file, msg, line, fld)
+    return info
+
+
+def _priority(settings: Mapping[str, Any]) -> float:
+    value = settings.get("priority", 0.0)
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    return float(value) if ok else 0.0  # a wrong type is reported by the schema check

@@ -1,0 +1,213 @@
+"""project.toml: its file names, its schema, and the checks on it (no I/O).
+
+`check_document` reports unknown keys (with a "did you mean" hint), wrong types and non-JSON info
+values anywhere in a project.toml document, `[env.NAME]` overlays included; `check_sidecar` does the
+same for a helping sidecar. tomllib keeps no positions, so `TomlLines` finds the line of a key or
+table again in the text for messages. The loader (local.py) and pull (pull.py) share the names here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+import tomllib
+from collections.abc import Mapping
+from typing import Any
+
+from pbsync.errors import Problem
+
+__all__ = [
+    "DEFAULT_FILES",
+    "FILE_INFO_KEYS",
+    "HELPING_EXTENSIONS",
+    "HELPING_RESERVED_INFO",
+    "PROJECT_TOML",
+    "SIDECAR_SUFFIX",
+    "TomlLines",
+    "check_document",
+    "check_sidecar",
+    "deep_merge",
+    "error_line",
+]
+
+log = logging.getLogger(__name__)
+
+PROJECT_TOML = "project.toml"
+SIDECAR_SUFFIX = ".info.toml"
+#: what PYBOSSA stores by default; it answers 200 for anything else but drops the file
+HELPING_EXTENSIONS = frozenset({"js", "css", "png", "jpg", "jpeg", "gif", "zip"})
+#: helping info keys the server or the engine own (file_name/container: server; sha256/name: pbsync)
+HELPING_RESERVED_INFO = ("container", "file_name", "name", "sha256")
+#: info keys filled from files, with the [files] setting that names the file
+FILE_INFO_KEYS = {"presenter": "task_presenter", "tutorial": "tutorial", "results": "results"}
+DEFAULT_FILES = {
+    "presenter": "presenter.html",
+    "long_description": "longdesc.md",
+    "tutorial": "tutorial.html",
+    "results": "results.html",
+    "helping": "helping",
+}
+
+_STR, _BOOL, _NUM, _INT, _TABLE = "a string", "true or false", "a number", "an integer", "a table"
+_STRS, _KEY = "a list of strings", "a string or a list of strings"
+_PROJECT_KEYS = {
+    "name": _STR, "short_name": _STR, "description": _STR, "long_description": _STR,
+    "category": _STR, "webhook": _STR, "allow_anonymous_contributors": _BOOL,
+    "zip_download": _BOOL, "published": _BOOL, "info": _TABLE,
+}  # fmt: skip
+_FILES_KEYS = dict.fromkeys(DEFAULT_FILES, _STR)
+_TASKS_KEYS = {
+    "files": _STRS, "key": _KEY, "n_answers": _INT, "priority_0": _NUM, "quorum": _INT,
+    "calibration": _INT,
+}  # fmt: skip
+_HELPING_KEYS = {"priority": _NUM, "info": _TABLE, "media_url": _STR}
+_SIDECAR_KEYS = {"priority": _NUM, "info": _TABLE}
+_SECTIONS: dict[str, dict[str, str]] = {
+    "project": _PROJECT_KEYS, "files": _FILES_KEYS, "tasks": _TASKS_KEYS,
+}  # fmt: skip
+_HINTS = {"category": 'a category short_name such as "thinking"'}
+
+_TOML_PART = r"(?:[A-Za-z0-9_-]+|\"(?:[^\"\\]|\\.)*\"|'[^']*')"
+_TOML_HEADER = re.compile(rf"^\s*\[\[?\s*({_TOML_PART}(?:\s*\.\s*{_TOML_PART})*)\s*\]\]?")
+_TOML_KEY = re.compile(rf"^\s*({_TOML_PART}(?:\s*\.\s*{_TOML_PART})*)\s*=")
+
+
+def _split_key(dotted: str) -> tuple[str, ...]:
+    parts = re.findall(_TOML_PART, dotted)
+    return tuple(p[1:-1] if p[:1] in "\"'" else p for p in parts)
+
+
+class TomlLines:
+    """Line numbers of the tables and keys of a TOML text (tomllib keeps none), for messages."""
+
+    def __init__(self, text: str, env: str | None) -> None:
+        self.env = env
+        self.index: dict[tuple[str, ...], int] = {}
+        table: tuple[str, ...] = ()
+        for number, raw in enumerate(text.splitlines(), 1):
+            header = _TOML_HEADER.match(raw)
+            if header:
+                table = _split_key(header[1])
+                self.index.setdefault(table, number)
+                continue
+            key = _TOML_KEY.match(raw)
+            if key:
+                self.index.setdefault(table + _split_key(key[1]), number)
+
+    def line(self, dotted: str | tuple[str, ...] | None) -> int | None:
+        """The line of `dotted` (or of its nearest enclosing table); the env overlay's first."""
+        if dotted is None:
+            return None
+        path = _split_key(dotted) if isinstance(dotted, str) else dotted
+        candidates = [("env", self.env, *path), path] if self.env else [path]
+        for cand in candidates:
+            for depth in range(len(cand), 0, -1):
+                if cand[:depth] in self.index:
+                    return self.index[cand[:depth]]
+        return None
+
+
+def error_line(exc: tomllib.TOMLDecodeError) -> int | None:
+    """The line number tomllib puts in its message ("... (at line 3, column 7)")."""
+    match = re.search(r"at line (\d+)", str(exc))
+    return int(match[1]) if match else None
+
+
+def deep_merge(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
+    """`base` with `overlay` merged in: tables merge key by key, anything else is replaced."""
+    out = dict(base)
+    for key, value in overlay.items():
+        old = out.get(key)
+        both = isinstance(old, Mapping) and isinstance(value, Mapping)
+        out[key] = deep_merge(old, value) if both else value  # type: ignore[arg-type]
+    return out
+
+
+def _unknown(key: str, known: list[str], file: str, line: int | None, where: str) -> Problem:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(sorted(known))})"
+    return Problem(file, f"unknown key {key!r}{hint}", line, where)
+
+
+def _type_ok(kind: str, value: Any) -> bool:
+    if kind == _STR:
+        return isinstance(value, str)
+    if kind == _BOOL:
+        return isinstance(value, bool)
+    if kind == _INT:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == _NUM:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind == _TABLE:
+        return isinstance(value, dict)
+    strs = isinstance(value, list) and all(isinstance(v, str) and v for v in value)
+    return strs or (kind == _KEY and isinstance(value, str) and bool(value))
+
+
+def _json_problems(value: Any, file: str, lines: TomlLines, where: str) -> list[Problem]:
+    """Info values must be JSON: TOML dates/times are not (quote them)."""
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _json_problems(v, file, lines, f"{where}.{k}")]
+    if isinstance(value, list):
+        return [p for v in value for p in _json_problems(v, file, lines, where)]
+    if isinstance(value, str | int | float | bool):
+        return []
+    msg = f"{type(value).__name__} values are not JSON: quote it as a string"
+    return [Problem(file, msg, lines.line(where), where)]
+
+
+def _check_table(
+    table: Mapping[str, Any], schema: Mapping[str, str], file: str, lines: TomlLines, prefix: str
+) -> list[Problem]:
+    problems = []
+    for key, value in table.items():
+        where = f"{prefix}{key}"
+        line = lines.line(where)
+        if key not in schema:
+            problems.append(_unknown(key, list(schema), file, line, where))
+        elif not _type_ok(schema[key], value):
+            hint = _HINTS.get(key, schema[key])
+            got = type(value).__name__
+            problems.append(Problem(file, f"must be {hint}, got {got} {value!r}", line, where))
+        elif schema[key] == _TABLE:
+            problems += _json_problems(value, file, lines, where)
+    return problems
+
+
+def _check_top(doc: Mapping[str, Any], file: str, lines: TomlLines, prefix: str) -> list[Problem]:
+    problems: list[Problem] = []
+    known = [*_SECTIONS, "helping"] + ([] if prefix else ["env"])
+    for key, value in doc.items():
+        where = f"{prefix}{key}"
+        if key not in known:
+            problems.append(_unknown(key, known, file, lines.line(where), where))
+        elif not isinstance(value, dict):
+            problems.append(Problem(file, "must be a table", lines.line(where), where))
+        elif key in _SECTIONS:
+            problems += _check_table(value, _SECTIONS[key], file, lines, f"{where}.")
+        elif key == "helping":
+            for name, entry in value.items():
+                sub = f'{where}."{name}"'
+                if not isinstance(entry, dict):
+                    problems.append(Problem(file, "must be a table", lines.line(sub), sub))
+                else:
+                    problems += _check_table(entry, _HELPING_KEYS, file, lines, f"{sub}.")
+        else:
+            for name, overlay in value.items():
+                sub = f"{where}.{name}"
+                if not isinstance(overlay, dict):
+                    problems.append(Problem(file, "must be a table", lines.line(sub), sub))
+                else:
+                    problems += _check_top(overlay, file, lines, f"{sub}.")
+    return problems
+
+
+def check_document(doc: Mapping[str, Any], file: str, lines: TomlLines) -> list[Problem]:
+    """Unknown keys (with a "did you mean" hint) and wrong types anywhere in project.toml."""
+    return _check_top(doc, file, lines, "")
+
+
+def check_sidecar(doc: Mapping[str, Any], file: str, lines: TomlLines) -> list[Problem]:
+    """The same checks for a helping sidecar (`priority` and `[info]` only)."""
+    return _check_table(doc, _SIDECAR_KEYS, file, lines, "")

@@ -1,0 +1,266 @@
+"""Pull's layout: the folder that holds a server-side `ProjectState` (pure: no I/O).
+
+`build_layout` turns the fetched state into the files pull writes: the project.toml document,
+the presenter/longdesc/tutorial/results texts, the helping files to download (by folder-relative
+path) and tasks.jsonl. What cannot be written (null info values, reserved keys, duplicate tasks)
+is left out with a warning. An existing project.toml's `[env]` tables and `[tasks]` settings are
+taken into account so a pull keeps what only the folder knows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pbsync.ignore import IgnoreRules
+from pbsync.manifest import (
+    DEFAULT_FILES,
+    FILE_INFO_KEYS,
+    HELPING_EXTENSIONS,
+    HELPING_RESERVED_INFO,
+    PROJECT_TOML,
+)
+from pbsync.model import (
+    TASK_DEFAULTS,
+    TASK_FIELDS,
+    HelpingMaterialState,
+    ProjectFields,
+    ProjectState,
+    TaskState,
+    content_key,
+)
+from pbsync.pullwrite import render_toml, safe_name, toml_ok
+from pbsync.tasks import write_jsonl
+
+__all__ = ["SERVER_INFO_KEYS", "TASKS_FILE", "Layout", "build_layout"]
+
+log = logging.getLogger(__name__)
+
+TASKS_FILE = "tasks.jsonl"
+#: project info keys the server maintains (avatar upload, project password): never pulled
+SERVER_INFO_KEYS = frozenset(
+    {"container", "thumbnail", "passwd_hash", "onesignal", "onesignal_app_id"}
+)
+#: info keys written to their own files (the [files] setting that names the file)
+FILE_KEYS = {key: setting for setting, key in FILE_INFO_KEYS.items()}
+#: PYBOSSA's defaults: a field equal to its default is not written (so it stays unmanaged)
+PROJECT_DEFAULTS = {"allow_anonymous_contributors": True, "zip_download": True, "published": False}
+
+
+@dataclass
+class Layout:
+    """The folder pull writes.
+
+    `files` maps folder-relative paths to bytes (project.toml included), `downloads` maps paths to
+    the helping material to fetch; `n_tasks` is the number of tasks written (None: not pulled);
+    `warnings` say what was left out.
+    """
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    downloads: dict[str, HelpingMaterialState] = field(default_factory=dict)
+    n_tasks: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def build_layout(
+    state: ProjectState, existing: Mapping[str, Any], ignore: IgnoreRules, env: str | None
+) -> Layout:
+    """The files of a folder holding `state`.
+
+    Args:
+        state: the server's project (tasks None: not pulled, the folder's [tasks] stay).
+        existing: the folder's current project.toml, parsed ({} when none).
+        ignore: the folder's ignore rules (an ignored helping file is written as a link).
+        env: the `[env.NAME]` overlay whose keys keep their base value in project.toml.
+    """
+    builder = _Builder(existing, ignore, env, Layout())
+    doc = builder.document(state.project)
+    doc["helping"] = builder.helping(state.helping_materials)
+    builder.tasks(state.tasks, state.task_key_fields, doc)
+    doc = {k: v for k, v in builder.apply_env_overlay(doc).items() if v}
+    builder.out.files[PROJECT_TOML] = render_toml(doc).encode("utf-8")
+    return builder.out
+
+
+@dataclass
+class _Builder:
+    existing: Mapping[str, Any]
+    ignore: IgnoreRules
+    env: str | None
+    out: Layout
+
+    def document(self, fields: ProjectFields) -> dict[str, Any]:
+        """`[project]`; long_description and file-backed info keys go to `out.files`."""
+        project: dict[str, Any] = {
+            "name": fields.name, "short_name": fields.short_name,
+            "description": fields.description,
+        }  # fmt: skip
+        for name in ("category", "webhook", *PROJECT_DEFAULTS):
+            value = getattr(fields, name)
+            if value not in (None, "") and value != PROJECT_DEFAULTS.get(name):
+                project[name] = value
+        if fields.long_description:
+            self.out.files[DEFAULT_FILES["long_description"]] = fields.long_description.encode(
+                "utf-8"
+            )
+        info: dict[str, Any] = {}
+        for key, value in fields.info.items():
+            if key in FILE_KEYS and isinstance(value, str) and value:
+                self.out.files[DEFAULT_FILES[FILE_KEYS[key]]] = value.encode("utf-8")
+            elif key in SERVER_INFO_KEYS:
+                continue
+            elif toml_ok(value):
+                info[key] = value
+            else:
+                self.out.warnings.append(
+                    f"info.{key} holds null or huge numbers: not pulled (kept)"
+                )
+        if info:
+            project["info"] = info
+        return {"project": project}
+
+    def apply_env_overlay(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """Keep the existing [env] tables; overlaid keys keep their existing base value."""
+        envs = self.existing.get("env")
+        if isinstance(envs, dict):
+            doc["env"] = envs
+        if self.env is None or not isinstance(envs, dict) or self.env not in envs:
+            return doc
+        _keep_base(doc, self.existing, envs[self.env], (), self.out.warnings)
+        return doc
+
+    # -- helping materials ----------------------------------------------------------------------
+
+    def helping(self, materials: tuple[HelpingMaterialState, ...]) -> dict[str, Any]:
+        """`[helping]` entries; file-backed materials also go to `out.downloads`."""
+        entries: dict[str, Any] = {}
+        taken: set[str] = set()
+        for hm in sorted(materials, key=lambda m: m.id or 0):
+            info = {k: v for k, v in hm.info.items() if k not in HELPING_RESERVED_INFO}
+            if not toml_ok(info):
+                self.out.warnings.append(f"helping {hm.name}: info holds null values: not pulled")
+                continue
+            settings: dict[str, Any] = {}
+            if hm.priority:
+                settings["priority"] = hm.priority
+            if info:
+                settings["info"] = info
+            name = self._file_name(hm, taken)
+            if name is not None:
+                self.out.downloads[f"{DEFAULT_FILES['helping']}/{name}"] = hm
+            elif hm.media_url:
+                name = hm.name if hm.name not in taken else f"{hm.name}#{hm.id}"
+                settings["media_url"] = hm.media_url
+            else:
+                self.out.warnings.append(
+                    f"helping {hm.name}: neither a file nor a media_url: skipped"
+                )
+                continue
+            taken.add(name)
+            if settings:
+                entries[name] = settings
+        return entries
+
+    def _file_name(self, hm: HelpingMaterialState, taken: set[str]) -> str | None:
+        """Where a file-backed material goes under helping/ (None: write it as a link)."""
+        if "file_name" not in hm.info or not hm.media_url:
+            return None
+        name = safe_name(hm.name)
+        ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if ext not in HELPING_EXTENSIONS:
+            self.out.warnings.append(
+                f"helping {hm.name}: .{ext} files are not uploaded: kept as a link"
+            )
+            return None
+        stem, dot, suffix = name.rpartition(".")
+        counter = 1
+        while name in taken:
+            counter += 1
+            name = f"{stem}-{counter}{dot}{suffix}"
+        if self.ignore.matches(f"{DEFAULT_FILES['helping']}/{name}"):
+            # the folder would not read it back; a link keeps the material visible instead
+            self.out.warnings.append(f"helping/{name} is ignored (.pbsyncignore): kept as a link")
+            return None
+        if name != hm.name:
+            self.out.warnings.append(f"helping {hm.name!r} written as helping/{name}")
+        return name
+
+    # -- tasks ----------------------------------------------------------------------------------
+
+    def tasks(
+        self, tasks: tuple[TaskState, ...] | None, key_fields: tuple[str, ...], doc: dict[str, Any]
+    ) -> None:
+        """`[tasks]` and tasks.jsonl; the most common value of an attribute is the default."""
+        existing = self.existing.get("tasks")
+        if tasks is None:
+            if isinstance(existing, dict):
+                doc["tasks"] = existing  # not pulled: the folder's task settings stay
+            return
+        if not key_fields and isinstance(existing, dict) and isinstance(existing.get("key"), list):
+            key_fields = tuple(existing["key"])
+        kept = self._unique_tasks(tasks, key_fields)
+        defaults = {
+            n: _most_common([getattr(t, n) for t in kept], TASK_DEFAULTS[n]) for n in TASK_FIELDS
+        }
+        table: dict[str, Any] = {"files": [TASKS_FILE]}
+        if key_fields:
+            table["key"] = list(key_fields)
+        table.update({n: v for n, v in defaults.items() if v != TASK_DEFAULTS[n]})
+        doc["tasks"] = table
+        self.out.files[TASKS_FILE] = write_jsonl(kept, defaults).encode("utf-8")
+        self.out.n_tasks = len(kept)
+
+    def _unique_tasks(
+        self, tasks: tuple[TaskState, ...], key_fields: tuple[str, ...]
+    ) -> list[TaskState]:
+        kept, seen = [], set()
+        for task in sorted(tasks, key=lambda t: t.id or 0):
+            clash = [k for k in TASK_FIELDS if k in task.info]
+            key = content_key(task.info, key_fields)
+            if clash:
+                self.out.warnings.append(
+                    f"task {task.id}: info uses reserved key(s) {clash}: skipped"
+                )
+            elif key in seen:
+                self.out.warnings.append(
+                    f"task {task.id}: same identity as an earlier task: skipped"
+                )
+            else:
+                seen.add(key)
+                kept.append(task)
+        return kept
+
+
+def _most_common(values: list[Any], default: Any) -> Any:
+    if not values:
+        return default
+    counts = Counter(values)
+    best = max(counts.values())
+    # ties go to PYBOSSA's default, then to the smallest value: stable across pulls
+    tied = sorted(v for v, c in counts.items() if c == best)
+    return default if default in tied else tied[0]
+
+
+def _keep_base(
+    doc: dict[str, Any], existing: Mapping[str, Any], overlay: Mapping[str, Any],
+    path: tuple[str, ...], warnings: list[str],
+) -> None:  # fmt: skip
+    """For every key the env overlay sets, put back the existing base value (or drop the key)."""
+    for key, value in overlay.items():
+        here = doc.get(key)
+        base = existing.get(key) if isinstance(existing, Mapping) else None
+        if isinstance(value, Mapping) and isinstance(here, dict):
+            _keep_base(
+                here, base if isinstance(base, Mapping) else {}, value, (*path, key), warnings
+            )
+            continue
+        if here is not None and here != value:
+            dotted = ".".join((*path, key))
+            warnings.append(f"{dotted}: the server has {here!r}, the env overlay sets {value!r}")
+        if base is not None:
+            doc[key] = base
+        else:
+            doc.pop(key, None)

@@ -1,0 +1,155 @@
+"""Pull's file side: safe names from server data, project.toml rendering, and confined writes.
+
+Nothing the server sends decides where a file goes: `safe_name` reduces a material's name to a
+plain file name, and `write_inside` writes atomically only below the project folder, never through
+a symlink. `render_toml` writes project.toml with sections in a fixed order.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+
+from pbsync.errors import PullError
+from pbsync.manifest import PROJECT_TOML, SIDECAR_SUFFIX
+
+__all__ = ["check_target", "read_existing", "render_toml", "safe_name", "toml_ok", "write_inside"]
+
+log = logging.getLogger(__name__)
+
+_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$", re.IGNORECASE)
+
+
+def safe_name(name: str) -> str:
+    """A plain file name for helping/ from a server-given material name, whatever it contains.
+
+    Only the last component survives (separators of any kind, `..` and drive letters cannot lead
+    anywhere); control characters (NUL included) are removed, characters Windows forbids become
+    `_`, and Windows device names get a `_` prefix.
+    """
+    name = name.rsplit(":", 1)[-1] if re.match(r"^[A-Za-z]:", name) else name
+    parts = []
+    for raw in re.split(r"[\\/]+", name):
+        part = "".join(ch for ch in raw if ch.isprintable())
+        part = re.sub(r'[<>:"|?*]', "_", part).strip().rstrip(". ")
+        if part not in ("", ".", ".."):
+            parts.append(part)
+    last = parts[-1] if parts else "file"
+    if _WINDOWS_RESERVED.match(last):
+        last = f"_{last}"
+    if last.endswith(SIDECAR_SUFFIX):
+        last += "_"
+    return last
+
+
+def toml_ok(value: Any) -> bool:
+    """Whether a JSON value can be written as TOML (no null; integers fit in 64 bits)."""
+    if value is None:
+        return False
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and toml_ok(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(toml_ok(v) for v in value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return -(2**63) <= value < 2**63
+    return True
+
+
+def check_target(folder: Path, rel: str) -> Path:
+    """`folder/rel`, or PullError when writing there could leave the folder."""
+    if Path(rel).is_absolute() or ".." in Path(rel).parts or "\x00" in rel:
+        raise PullError(f"refusing to write outside {folder}: {rel!r}")
+    probe = folder
+    for part in Path(rel).parts[:-1]:
+        probe = probe / part
+        if probe.is_symlink():
+            raise PullError(f"refusing to write through the symlink {probe}")
+    if not (folder / rel).parent.resolve().is_relative_to(folder.resolve()):
+        raise PullError(f"refusing to write outside {folder}: {rel!r}")
+    return folder / rel
+
+
+def write_inside(folder: Path, rel: str, data: bytes) -> None:
+    """Write `folder/rel` atomically, refusing any path that would leave the folder."""
+    target = check_target(folder, rel)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    check_target(folder, rel)  # again, now that the parents exist
+    mode = 0o644
+    if target.is_symlink():
+        target.unlink()  # replace the link itself, never the file it points to
+    elif target.exists():
+        mode = target.stat().st_mode & 0o777
+    fd, tmp = tempfile.mkstemp(prefix=".pbsync-", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, mode)  # mkstemp makes 0600 files; keep the usual mode (or the old one)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def render_toml(doc: Mapping[str, Any]) -> str:
+    """project.toml text: sections in a fixed order, small info tables inline."""
+    out = tomlkit.document()
+    out.add(tomlkit.comment("Written by pbsync pull; see docs/project-format.md"))
+    for section in ("project", "files", "tasks", "helping", "env"):
+        if section not in doc:
+            continue
+        if section == "helping":
+            table = tomlkit.table(is_super_table=True)
+            for name, settings in doc["helping"].items():
+                table.add(name, _table(settings))
+            out.add(section, table)
+        else:
+            out.add(section, _table(doc[section]))
+    return tomlkit.dumps(out)
+
+
+def _table(values: Mapping[str, Any]) -> Any:
+    table = tomlkit.table()
+    nested = []
+    for key, value in values.items():
+        if isinstance(value, Mapping) and (key == "info" or not _flat(value)):
+            nested.append((key, value))
+        else:
+            table.add(key, _inline(value))
+    for key, value in nested:
+        table.add(key, _table(value) if not _flat(value) or len(value) > 3 else _inline(value))
+    return table
+
+
+def _flat(value: Mapping[str, Any]) -> bool:
+    return not any(isinstance(v, Mapping | list) for v in value.values())
+
+
+def _inline(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        inline = tomlkit.inline_table()
+        inline.update({k: _inline(v) for k, v in value.items()})
+        return inline
+    if isinstance(value, list):
+        array = tomlkit.array()
+        array.extend(_inline(v) for v in value)
+        return array
+    return value
+
+
+def read_existing(folder: Path) -> dict[str, Any]:
+    """The existing project.toml as parsed ({} when absent or unreadable: pull rewrites it)."""
+    path = folder / PROJECT_TOML
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
