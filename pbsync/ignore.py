@@ -76,7 +76,8 @@ class IgnoreRules:
         path = folder / IGNORE_FILE
         if not path.is_file():
             return cls()
-        return cls.from_lines(path.read_bytes().decode("utf-8").splitlines())
+        # utf-8-sig: a BOM (some Windows editors write one) must not become part of a pattern
+        return cls.from_lines(path.read_bytes().decode("utf-8-sig").splitlines())
 
     def matches(self, relpath: str, *, is_dir: bool = False) -> bool:
         """True when `relpath` (folder-relative, "/" separated) or a folder above it is ignored."""

@@ -81,3 +81,8 @@ def test_load_reads_the_folder_file(tmp_path) -> None:  # type: ignore[no-untype
     rules = IgnoreRules.load(tmp_path)
     assert rules.patterns == ("*.psd",)
     assert rules.matches("a.psd")
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_pattern(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / ".pbsyncignore").write_bytes(b"\xef\xbb\xbf*.psd\n")
+    assert IgnoreRules.load(tmp_path).matches("a.psd")
