@@ -10,6 +10,12 @@ The library API, usable without the command line:
         report = pbsync.push("myproject", client)        # do it
         pbsync.pull(client, "catspotting", "copy")       # write a folder from the server
 
+The package-level functions (`load`, `plan`, `push`, `pull`) are the library API, named like the
+commands. The planning engine lives in `pbsync.planner` (`from pbsync.planner import make_plan`)
+and its types in `pbsync.actions`, not in a `pbsync/plan.py`: a submodule named like a
+package-level function makes `import pbsync.plan as m` bind the function while
+`from pbsync.plan import make_plan` reads the module.
+
 Errors are `pbsync.errors.PbsyncError` subclasses (invalid folder, conflict, unsafe step...) and
 `pbclient.errors.PybossaError` subclasses (the server refused, or could not be reached).
 """
@@ -24,13 +30,12 @@ from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-# the submodules named like the API functions below are imported first, so that the functions
-# (defined after) are what `pbsync.plan` and `pbsync.pull` mean
-import pbsync.plan as _plan_module
+# pull.py still shares its name with the function below, which is defined after the import so
+# that `pbsync.pull` is the function
 import pbsync.pull as _pull_module
 from pbsync.apply import Report, Reporter, apply
 from pbsync.errors import PbsyncError
-from pbsync.plan import Plan, make_plan
+from pbsync.planner import Plan, make_plan
 from pbsync.pull import PullReport
 from pbsync.remote import RemoteProject
 from pbsync.state import STATE_DIR, load_snapshot, save_snapshot, snapshot_of
@@ -39,7 +44,18 @@ if TYPE_CHECKING:
     from pbclient.client import Client
     from pbsync.local import LocalProject
 
-__all__ = ["Plan", "Report", "Reporter", "__version__", "load", "plan", "pull", "push"]
+__all__ = [
+    "Plan",
+    "Report",
+    "Reporter",
+    "__version__",
+    "apply",
+    "load",
+    "make_plan",
+    "plan",
+    "pull",
+    "push",
+]
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +199,3 @@ def pull(
         if record is not None:
             save_snapshot(Path(folder), target, short_name, record)
     return report
-
-
-del _plan_module

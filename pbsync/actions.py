@@ -1,7 +1,7 @@
 """The plan's vocabulary: actions, field changes, conflicts and the `Plan` itself (pure data).
 
-`make_plan` (plan.py) builds a `Plan`; `apply` (apply.py) carries out its actions in order. Kept
-apart from plan.py so that both read the same small, I/O-free types.
+`make_plan` (planner.py) builds a `Plan`; `apply` (apply.py) carries out its actions in order.
+Kept apart from planner.py so that both read the same small, I/O-free types.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from pbclient.resources import HelpingMaterial, Project
 from pbclient.retry import RateLimitWait
 from pbsync.errors import ConflictError, Problem, UnsafeOperationError, ValidationError
 from pbsync.model import ProjectFields, TaskState
-from pbsync.plan import (
+from pbsync.planner import (
     Action,
     CreateHelpingMaterial,
     CreateProject,

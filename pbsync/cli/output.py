@@ -19,7 +19,7 @@ from pbclient.client import Client
 from pbclient.retry import RateLimitWait
 from pbsync.apply import Report, Reporter
 from pbsync.model import TaskState
-from pbsync.plan import (
+from pbsync.planner import (
     Action,
     CreateHelpingMaterial,
     CreateProject,

@@ -21,7 +21,7 @@ from pbsync.cli.output import ProgressReporter, plan_json, render_plan, render_r
 from pbsync.config import resolve
 from pbsync.embedded import Connection, connect
 from pbsync.errors import PbsyncError
-from pbsync.plan import Plan
+from pbsync.planner import Plan
 
 __all__ = ["diff", "pull", "push"]
 

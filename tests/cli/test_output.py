@@ -9,7 +9,7 @@ from rich.console import Console
 from pbclient.retry import RateLimitWait
 from pbsync.cli.output import plan_json, render_plan, wait_message
 from pbsync.model import ProjectFields, ProjectState
-from pbsync.plan import make_plan
+from pbsync.planner import make_plan
 from pbsync.state import snapshot_of
 
 

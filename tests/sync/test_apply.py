@@ -16,7 +16,7 @@ from pbclient.errors import TransportError
 from pbsync.apply import Reporter
 from pbsync.errors import ConflictError, PbsyncError, UnsafeOperationError, ValidationError
 from pbsync.model import TaskState
-from pbsync.plan import Plan
+from pbsync.planner import Plan
 from pbsync.server import LocalServer
 
 SHORT = "pbsynctest_apply"

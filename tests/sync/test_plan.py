@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from pbsync.model import HelpingMaterialState, ProjectFields, ProjectState, TaskState, content_key
-from pbsync.plan import (
+from pbsync.planner import (
     TASK_BATCH,
     CreateHelpingMaterial,
     CreateProject,

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import pbsync
 from pbclient.client import Client
 from pbsync.apply import apply
-from pbsync.plan import make_plan
+from pbsync.planner import make_plan
 from pbsync.remote import RemoteProject
 from pbsync.server import LocalServer
 
