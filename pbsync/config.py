@@ -119,7 +119,10 @@ def resolve(
         chosen, source = env[ENV_ENDPOINT], "environment"
     else:
         chosen, source = server, f"~/{CONFIG_NAME} [{section}]"
-    key = api_key or env.get(ENV_API_KEY) or None
+    from_profile = profile is not None and endpoint is None
+    # a profile names a server and its key together: the environment's key (meant for the
+    # environment's endpoint) must not be sent to the profile's server
+    key = api_key or (None if from_profile else env.get(ENV_API_KEY)) or None
     if key is None and chosen is not None and _same_server(chosen, server):
         key = file_key
     if chosen is None:

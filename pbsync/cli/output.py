@@ -6,6 +6,7 @@ import difflib
 import json
 import logging
 import math
+import threading
 import time
 from collections.abc import Mapping
 from datetime import datetime
@@ -256,6 +257,8 @@ class ProgressReporter(Reporter):
         self.progress: Progress | None = None
         self.bar: Any = None
         self.left = 0
+        self._lock = threading.Lock()
+        self._announced: set[tuple[str, int]] = set()
 
     def start(self, plan: Plan) -> None:
         self.left = plan.count(CreateTasks)
@@ -277,7 +280,13 @@ class ProgressReporter(Reporter):
             self.progress.advance(self.bar)
 
     def rate_limit_wait(self, wait: RateLimitWait) -> None:
-        self.console.print(wait_message(wait, self.left, self._limit(wait.path)))
+        # every worker thread waits for the same window: announce each window once
+        with self._lock:
+            window = (wait.path, int(wait.until))
+            if window in self._announced:
+                return
+            self._announced.add(window)
+            self.console.print(wait_message(wait, self.left, self._limit(wait.path)))
 
     def finish(self, report: Report) -> None:
         self.close()

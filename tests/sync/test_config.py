@@ -80,3 +80,21 @@ def test_key_is_masked(home: dict[str, str]) -> None:
     settings = resolve(environ=home)
     assert "default-key" not in repr(settings) and HIDDEN in repr(settings)
     assert mask("url?api_key=default-key", settings.api_key) == f"url?api_key={HIDDEN}"
+
+
+def test_profile_key_beats_the_environments_key(home: dict[str, str]) -> None:
+    env = {**home, "PYBOSSA_ENDPOINT": "http://env:5000", "PYBOSSA_API_KEY": "env-key"}
+    settings = resolve(profile="staging", environ=env)
+    assert (settings.endpoint, settings.api_key) == ("https://staging.example.org", "staging-key")
+    flagged = resolve(profile="staging", api_key="flag-key", environ=env)
+    assert flagged.api_key == "flag-key"
+
+
+def test_pbs_config_format_with_colons_and_case(tmp_path: Path) -> None:
+    # pbs 3.0.0 reads `server` and `apikey` from the section `--credentials` names (default
+    # "default") with configparser, so `key: value` and `Key = value` both work
+    (tmp_path / ".pybossa.cfg").write_text(
+        "[default]\nServer: http://pb.local:5000/\nAPIKEY = k1\n", encoding="utf-8"
+    )
+    settings = resolve(environ={"HOME": str(tmp_path)})
+    assert (settings.endpoint, settings.api_key) == ("http://pb.local:5000", "k1")
