@@ -18,7 +18,7 @@ from typing import Any
 
 from pbsync.errors import Problem
 from pbsync.ignore import IgnoreRules
-from pbsync.manifest import PROJECT_TOML, TomlLines, error_line
+from pbsync.manifest import PROJECT_TOML, TomlLines, close_match, syntax_problem
 from pbsync.tasks import decode_utf8
 
 __all__ = ["FolderReader"]
@@ -88,7 +88,7 @@ class FolderReader:
         try:
             doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            self.problem(relname, f"TOML syntax error: {exc}", error_line(exc))
+            self.problems.append(syntax_problem(exc, relname))
             return None
         return doc, TomlLines(text, env)
 
@@ -105,6 +105,8 @@ class FolderReader:
 
         None (and a problem) when the name is absolute, climbs out with `..`, is a symlink leading
         out of the folder, or is missing while `must_exist`; None alone when merely absent.
+        `must_exist` means the manifest names the file; a default name that is a symlink leading
+        out is reported against the file itself, since the manifest does not mention it.
         """
         posix = relname.replace("\\", "/")
         if posix.startswith("/") or _DRIVE.match(posix) or os.path.isabs(relname):
@@ -116,12 +118,24 @@ class FolderReader:
         path = self.folder / posix
         if path.is_symlink() or path.exists():
             if not self.inside(path):
-                self.manifest_problem(f"{relname!r}: a symlink leading out of the folder", fld)
+                if must_exist:
+                    self.manifest_problem(f"{relname!r}: a symlink leading out of the folder", fld)
+                else:
+                    self.problem(posix, f"a symlink leading out of the project folder ({fld})")
                 return None
         elif must_exist:
-            self.manifest_problem(f"{relname!r} does not exist", fld)
+            self.manifest_problem(f"{relname!r} does not exist{self._nearby(posix)}", fld)
             return None
         return path
+
+    def _nearby(self, posix: str) -> str:
+        """ " (did you mean 'x'?)" naming a file beside a missing one with a close name."""
+        parent = (self.folder / posix).parent
+        if not parent.is_dir() or not self.inside(parent):
+            return ""
+        names = [p.relative_to(self.folder).as_posix() for p in parent.iterdir()]
+        close = close_match(posix, names)
+        return f" (did you mean {close!r}?)" if close else ""
 
     def inside(self, path: Path) -> bool:
         """Whether `path`, symlinks followed, stays inside the folder."""

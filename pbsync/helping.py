@@ -133,7 +133,9 @@ class _Listing:
         if name in self.sidecars:
             sidecar = f"{source}{SIDECAR_SUFFIX}"
             if settings:
-                msg = f"settings given both here and in [helping.{name!r}] of project.toml"
+                line = self.reader.line(where)
+                at = f"{PROJECT_TOML}:{line}" if line else PROJECT_TOML
+                msg = f"settings given both here and in [{where}] ({at}): keep one"
                 self.reader.problem(sidecar, msg)
             settings = self._read_sidecar(sidecar)
             info = _info(self.reader, settings, sidecar, "info")
@@ -170,9 +172,9 @@ def _info(reader: FolderReader, settings: Mapping[str, Any], file: str, fld: str
     info = dict(info) if isinstance(info, dict) else {}
     for key in HELPING_RESERVED_INFO:
         if key in info:
-            msg = f"info.{key} is set by pbsync or the server, not by you"
+            msg = "reserved: pbsync or the server sets this info key, remove it"
             line = reader.line(f"{fld}.{key}") if file == PROJECT_TOML else None
-            reader.problem(file, msg, line, fld)
+            reader.problem(file, msg, line, f"{fld}.{key}")
     return info
 
 

@@ -30,6 +30,7 @@ from pbsync.manifest import (
     PROJECT_TOML,
     SIDECAR_SUFFIX,
     check_document,
+    close_match,
     deep_merge,
 )
 from pbsync.model import TASK_DEFAULTS, ProjectFields, ProjectState, TaskState
@@ -109,7 +110,7 @@ class _Loader:
         table = doc.get("files", {})
         self.reader.explicit_files = frozenset(table if isinstance(table, dict) else ())
         files = self._resolve_files(table)
-        project = self._project_fields(doc.get("project", {}), files)
+        project = self._project_fields(doc, files)
         helping = read_helping(self.reader, doc.get("helping", {}), files["helping"], ignore)
         tasks_cfg = doc.get("tasks", {})
         key = _task_key(tasks_cfg)
@@ -146,8 +147,12 @@ class _Loader:
         if self.env is None:
             return doc
         if not isinstance(envs, dict) or self.env not in envs:
-            known = ", ".join(sorted(envs)) if isinstance(envs, dict) and envs else "none defined"
-            msg = f"unknown environment {self.env!r} (known: {known})"
+            # the name comes from the command line, so there is no line to point at
+            known = sorted(envs) if isinstance(envs, dict) else []
+            close = close_match(self.env, known)
+            hint = f"did you mean {close!r}? " if close else ""
+            listing = f"known: {', '.join(known)}" if known else "no [env.NAME] table is defined"
+            msg = f"unknown environment {self.env!r} ({hint}{listing})"
             self.reader.problem(PROJECT_TOML, msg, None, "env")
             return doc
         overlay = envs[self.env]
@@ -176,36 +181,41 @@ class _Loader:
             return None
         return self.reader.read_text(self.reader.relative(path))
 
-    def _project_fields(self, table: Any, files: dict[str, str]) -> ProjectFields | None:
+    def _project_fields(self, doc: dict[str, Any], files: dict[str, str]) -> ProjectFields | None:
+        table = doc.get("project")
+        if table is None:
+            msg = "the [project] table is missing (it needs name, short_name and description)"
+            self.reader.problem(self.reader.manifest, msg, None, "project")
+        elif isinstance(table, dict):
+            self._check_required(table)  # a non-table is reported by the schema check
         table = table if isinstance(table, dict) else {}
-        self._check_required(table)
         info = dict(table.get("info", {})) if isinstance(table.get("info"), dict) else {}
         for setting, key in FILE_INFO_KEYS.items():
             text = self._file_text(files, setting)
             if text is not None and key in info:
-                msg = f"info.{key} is also given by {files[setting]}: keep one"
+                msg = f"also given by the file {files[setting]}: keep one"
                 self.reader.manifest_problem(msg, f"project.info.{key}")
             elif text is not None:
                 info[key] = text
         longdesc = self._file_text(files, "long_description")
         if longdesc is not None and "long_description" in table:
-            msg = f"also given by {files['long_description']}: keep one"
+            msg = f"also given by the file {files['long_description']}: keep one"
             self.reader.manifest_problem(msg, "project.long_description")
         if longdesc is None:
             longdesc = table.get("long_description")
         if any(not isinstance(table.get(k), str) for k in _REQUIRED):
             return None
+        optional: dict[str, Any] = {k: table.get(k) for k in _OPTIONAL}
         return ProjectFields(
-            **{k: table[k] for k in _REQUIRED}, long_description=longdesc, info=info,
-            **{k: table.get(k) for k in _OPTIONAL},
+            name=table["name"], short_name=table["short_name"], description=table["description"],
+            long_description=longdesc, info=info, **optional,
         )  # fmt: skip
 
     def _check_required(self, table: Mapping[str, Any]) -> None:
         for name in _REQUIRED:
             if name not in table:
-                self.reader.problem(
-                    PROJECT_TOML, "required field is missing", None, f"project.{name}"
-                )
+                msg = "required field is missing from [project]"
+                self.reader.manifest_problem(msg, f"project.{name}")
         short = table.get("short_name")
         if isinstance(short, str) and not _SHORT_NAME.match(short):
             msg = f"{short!r}: only letters, digits, '-' and '_' are allowed"
@@ -220,8 +230,10 @@ class _Loader:
     def _task_defaults(self, table: Any) -> dict[str, Any]:
         defaults = dict(TASK_DEFAULTS)
         for name in TASK_DEFAULTS:
-            if isinstance(table, dict) and name in table:
-                value, error = check_attribute(name, table[name])
+            value = table.get(name) if isinstance(table, dict) else None
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                # other types are reported once, by the schema check
+                value, error = check_attribute(name, value)
                 if error:
                     self.reader.manifest_problem(error, f"tasks.{name}")
                 else:

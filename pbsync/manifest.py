@@ -27,8 +27,11 @@ __all__ = [
     "TomlLines",
     "check_document",
     "check_sidecar",
+    "close_match",
     "deep_merge",
+    "did_you_mean",
     "error_line",
+    "syntax_problem",
 ]
 
 log = logging.getLogger(__name__)
@@ -114,6 +117,26 @@ def error_line(exc: tomllib.TOMLDecodeError) -> int | None:
     return int(match[1]) if match else None
 
 
+def syntax_problem(exc: tomllib.TOMLDecodeError, file: str) -> Problem:
+    """A TOML syntax error as a problem: the line goes to `Problem.line`, the column stays."""
+    message = re.sub(r"\(at line \d+, (column \d+)\)", r"(\1)", str(exc))
+    return Problem(file, f"TOML syntax error: {message}", error_line(exc))
+
+
+def close_match(word: str, known: list[str]) -> str | None:
+    """The one of `known` that `word` is most likely a typo of, if any is close enough."""
+    close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def did_you_mean(word: str, known: list[str]) -> str:
+    """ " (did you mean 'x'?)" for the closest of `known`, else " (known: a, b)"."""
+    close = close_match(word, known)
+    if close is not None:
+        return f" (did you mean {close!r}?)"
+    return f" (known: {', '.join(sorted(known)) or 'none'})"
+
+
 def deep_merge(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
     """`base` with `overlay` merged in: tables merge key by key, anything else is replaced."""
     out = dict(base)
@@ -125,9 +148,7 @@ def deep_merge(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str,
 
 
 def _unknown(key: str, known: list[str], file: str, line: int | None, where: str) -> Problem:
-    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-    hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(sorted(known))})"
-    return Problem(file, f"unknown key {key!r}{hint}", line, where)
+    return Problem(file, f"unknown key {key!r}{did_you_mean(key, known)}", line, where)
 
 
 def _type_ok(kind: str, value: Any) -> bool:
@@ -175,6 +196,10 @@ def _check_table(
     return problems
 
 
+def _not_table(value: Any, file: str, line: int | None, where: str) -> Problem:
+    return Problem(file, f"must be a table, got {type(value).__name__} {value!r}", line, where)
+
+
 def _check_top(doc: Mapping[str, Any], file: str, lines: TomlLines, prefix: str) -> list[Problem]:
     problems: list[Problem] = []
     known = [*_SECTIONS, "helping"] + ([] if prefix else ["env"])
@@ -183,21 +208,21 @@ def _check_top(doc: Mapping[str, Any], file: str, lines: TomlLines, prefix: str)
         if key not in known:
             problems.append(_unknown(key, known, file, lines.line(where), where))
         elif not isinstance(value, dict):
-            problems.append(Problem(file, "must be a table", lines.line(where), where))
+            problems.append(_not_table(value, file, lines.line(where), where))
         elif key in _SECTIONS:
             problems += _check_table(value, _SECTIONS[key], file, lines, f"{where}.")
         elif key == "helping":
             for name, entry in value.items():
                 sub = f'{where}."{name}"'
                 if not isinstance(entry, dict):
-                    problems.append(Problem(file, "must be a table", lines.line(sub), sub))
+                    problems.append(_not_table(entry, file, lines.line(sub), sub))
                 else:
                     problems += _check_table(entry, _HELPING_KEYS, file, lines, f"{sub}.")
         else:
             for name, overlay in value.items():
                 sub = f"{where}.{name}"
                 if not isinstance(overlay, dict):
-                    problems.append(Problem(file, "must be a table", lines.line(sub), sub))
+                    problems.append(_not_table(overlay, file, lines.line(sub), sub))
                 else:
                     problems += _check_top(overlay, file, lines, f"{sub}.")
     return problems

@@ -66,7 +66,7 @@ def decode_utf8(data: bytes, relname: str) -> tuple[str | None, Problem | None]:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        msg = f"not valid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} (line {line})"
+        msg = f"not valid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}"
         return None, Problem(relname, msg, line)
 
 
@@ -78,27 +78,30 @@ def split_reserved(obj: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, An
 
 
 def check_attribute(name: str, value: Any) -> tuple[Any, str | None]:
-    """Validate one reserved attribute (text is parsed). Returns (value, error or None)."""
+    """Validate one reserved attribute (text is parsed). Returns (value, error or None).
+
+    The error does not repeat `name`: callers report it as the problem's field.
+    """
     if isinstance(value, str):
         text = value.strip()
         try:
             value = int(text) if _INT_TEXT.match(text) else float(text)
         except ValueError:
-            return None, f"{name} must be a number, got {value!r}"
+            return None, f"must be a number, got {value!r}"
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return None, f"{name} must be a number, got {type(value).__name__} {value!r}"
+        return None, f"must be a number, got {type(value).__name__} {value!r}"
     if name == "priority_0":
         if not 0.0 <= float(value) <= 1.0:
-            return None, f"priority_0 must be between 0 and 1, got {value!r}"
+            return None, f"must be between 0 and 1, got {value!r}"
         return float(value), None
     if isinstance(value, float):
         if not value.is_integer():
-            return None, f"{name} must be an integer, got {value!r}"
+            return None, f"must be an integer, got {value!r}"
         value = int(value)
     if name == "n_answers" and value < 1:
-        return None, f"n_answers must be a positive integer, got {value!r}"
+        return None, f"must be a positive integer, got {value!r}"
     if value < 0:
-        return None, f"{name} must be a non-negative integer, got {value!r}"
+        return None, f"must be a non-negative integer, got {value!r}"
     return value, None
 
 
@@ -122,13 +125,16 @@ def read_task_file(path: Path, relname: str) -> tuple[list[TaskRow], list[Proble
 
 
 def _header_problems(header: Sequence[Any], relname: str, line: int) -> list[Problem]:
-    problems, seen = [], set()
+    problems: list[Problem] = []
+    seen: dict[Any, int] = {}
     for i, name in enumerate(header, 1):
         if name is None or str(name).strip() == "":
-            problems.append(Problem(relname, f"empty column name in header (column {i})", line))
+            msg = f"empty column name in the header (column {i}): name every column"
+            problems.append(Problem(relname, msg, line))
         elif name in seen:
-            problems.append(Problem(relname, f"duplicate column {name!r} in header", line))
-        seen.add(name)
+            msg = f"duplicate column in the header (columns {seen[name]} and {i})"
+            problems.append(Problem(relname, msg, line, str(name)))
+        seen.setdefault(name, i)
     return problems
 
 
@@ -276,8 +282,10 @@ def _read_po(text: str, relname: str) -> tuple[list[TaskRow], list[Problem]]:
     try:
         catalog = polib.pofile(text)
     except (OSError, ValueError) as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        return [], [Problem(relname, f"invalid PO file: {exc}", int(match[1]) if match else None)]
+        match = re.search(r"\s*\(?line (\d+)\)?", str(exc))
+        text = str(exc).replace(match[0], "") if match else str(exc)
+        line = int(match[1]) if match else None
+        return [], [Problem(relname, f"invalid PO file: {text}", line)]
     rows = []
     for entry in catalog:
         if entry.obsolete:
@@ -313,14 +321,15 @@ def build_tasks(
                 attrs[name] = value
         missing = [k for k in key_fields if k not in row.info]
         for name in missing:
-            problems.append(Problem(row.file, f"missing key field {name!r}", row.line, name))
+            msg = "missing: it is a [tasks] key field, so every task needs it"
+            problems.append(Problem(row.file, msg, row.line, name))
         if bad or missing:
             continue
         source = f"{row.file}:{row.line}"
         key = content_key(row.info, key_fields)
         if key in seen:
-            what = "key fields " + ", ".join(key_fields) if key_fields else "info"
-            msg = f"duplicate task: same {what} as {seen[key]} (rows {seen[key]} and {source})"
+            what = f"key ({', '.join(key_fields)})" if key_fields else "info"
+            msg = f"duplicate task: same {what} as {seen[key]}"
             problems.append(Problem(row.file, msg, row.line))
             continue
         seen[key] = source

@@ -234,7 +234,8 @@ def test_env_overlay_is_deep_merged(tmp_path: Path) -> None:
 def test_unknown_env_lists_known_ones(tmp_path: Path) -> None:
     toml = BASE + "[env.staging.project]\nname = 'x'\n[env.prod.project]\nname = 'y'\n"
     with pytest.raises(
-        ValidationError, match="unknown environment 'stage' \\(known: prod, staging\\)"
+        ValidationError,
+        match="unknown environment 'stage' \\(did you mean 'staging'\\? known: prod, staging\\)",
     ):
         LocalProject.load(make(tmp_path, toml), env="stage")
 
@@ -253,9 +254,9 @@ def test_all_problems_reported_at_once(tmp_path: Path) -> None:
         "project.toml:4: project.descripton: unknown key 'descripton' (did you mean 'description'?)"
         in joined
     )
-    assert "project.toml: project.description: required field is missing" in joined
+    assert "project.toml:1: project.description: required field is missing from [project]" in joined
     assert "project.toml:3: project.short_name" in joined
-    assert "tasks.csv:2: n_answers: n_answers must be a positive integer" in joined
+    assert "tasks.csv:2: n_answers: must be a positive integer, got 0" in joined
     assert "helping/doc.pdf: unsupported helping file type 'pdf'" in joined
 
 

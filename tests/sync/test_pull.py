@@ -13,7 +13,7 @@ import pbsync
 from pbclient.client import Client
 from pbsync.errors import ProjectNotFoundError, PullError
 from pbsync.local import LocalProject
-from pbsync.plan import make_plan
+from pbsync.planner import make_plan
 from pbsync.pull import pull, safe_name
 from pbsync.remote import RemoteProject
 
@@ -254,7 +254,7 @@ HOSTILE = [
     "../../x.png",
     "/etc/passwd.png",
     "C:\\x.png",
-    "a\x00b.png",
+    "a\x01b.png",  # a control character (PostgreSQL refuses NUL itself in jsonb)
     "..\\..\\y.png",
     "helping/../../../z.png",
     "CON.png",
