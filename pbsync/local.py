@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,12 +27,15 @@ from pbsync.manifest import (
     HELPING_EXTENSIONS,
     HELPING_RESERVED_INFO,
     PROJECT_TOML,
+    REQUIRED_FIELDS,
     SIDECAR_SUFFIX,
     check_document,
     close_match,
     deep_merge,
+    project_field_problems,
 )
 from pbsync.model import TASK_DEFAULTS, ProjectFields, ProjectState, TaskState
+from pbsync.pbsfolder import PBS_PROJECT, bundle_script, read_pbs_manifest
 from pbsync.tasks import TASK_EXTENSIONS, TaskRow, build_tasks, check_attribute, read_task_file
 
 __all__ = [
@@ -47,8 +49,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_SHORT_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
-_REQUIRED = ("name", "short_name", "description")
 _OPTIONAL = ("category", "webhook", "allow_anonymous_contributors", "zip_download", "published")
 
 
@@ -98,6 +98,7 @@ class _Loader:
 
     reader: FolderReader
     env: str | None
+    pbs: bool = False
 
     def run(self) -> LocalProject:
         folder = self.reader.folder
@@ -107,9 +108,7 @@ class _Loader:
         if doc is None:
             raise ValidationError(self.reader.problems)
         ignore = self.reader.read_ignore()
-        table = doc.get("files", {})
-        self.reader.explicit_files = frozenset(table if isinstance(table, dict) else ())
-        files = self._resolve_files(table)
+        files = self._resolve_files(doc.get("files", {}))
         project = self._project_fields(doc, files)
         helping = read_helping(self.reader, doc.get("helping", {}), files["helping"], ignore)
         tasks_cfg = doc.get("tasks", {})
@@ -131,15 +130,27 @@ class _Loader:
     # -- the manifest ----------------------------------------------------------------------------
 
     def _read_manifest(self) -> dict[str, Any] | None:
-        """project.toml, checked and with the environment overlay applied; None when unreadable."""
-        if not (self.reader.folder / PROJECT_TOML).is_file():
-            self.reader.problem(PROJECT_TOML, "missing: a project folder needs a project.toml")
+        """project.toml, checked and with the environment overlay applied; None when unreadable.
+
+        A folder without project.toml but with pbs's project.json is read as a pbs folder.
+        """
+        folder = self.reader.folder
+        if not (folder / PROJECT_TOML).is_file() and (folder / PBS_PROJECT).is_file():
+            self.pbs = True
+            self.reader.manifest = PBS_PROJECT
+            doc = read_pbs_manifest(self.reader)
+            return None if doc is None else self._apply_env(doc)
+        if not (folder / PROJECT_TOML).is_file():
+            msg = f"missing: a project folder needs a {PROJECT_TOML} (or pbs's {PBS_PROJECT})"
+            self.reader.problem(PROJECT_TOML, msg)
             return None
         parsed = self.reader.read_toml(PROJECT_TOML, self.env)
         if parsed is None:
             return None
         doc, self.reader.lines = parsed
         self.reader.problems += check_document(doc, PROJECT_TOML, self.reader.lines)
+        table = doc.get("files", {})
+        self.reader.explicit_files = frozenset(table if isinstance(table, dict) else ())
         return self._apply_env(doc)
 
     def _apply_env(self, doc: dict[str, Any]) -> dict[str, Any]:
@@ -153,7 +164,7 @@ class _Loader:
             hint = f"did you mean {close!r}? " if close else ""
             listing = f"known: {', '.join(known)}" if known else "no [env.NAME] table is defined"
             msg = f"unknown environment {self.env!r} ({hint}{listing})"
-            self.reader.problem(PROJECT_TOML, msg, None, "env")
+            self.reader.problem(self.reader.manifest, msg, None, "env")
             return doc
         overlay = envs[self.env]
         return deep_merge(doc, overlay) if isinstance(overlay, dict) else doc
@@ -186,7 +197,7 @@ class _Loader:
         if table is None:
             msg = "the [project] table is missing (it needs name, short_name and description)"
             self.reader.problem(self.reader.manifest, msg, None, "project")
-        elif isinstance(table, dict):
+        elif isinstance(table, dict) and not self.pbs:  # pbsfolder checks project.json itself
             self._check_required(table)  # a non-table is reported by the schema check
         table = table if isinstance(table, dict) else {}
         info = dict(table.get("info", {})) if isinstance(table.get("info"), dict) else {}
@@ -196,14 +207,14 @@ class _Loader:
                 msg = f"also given by the file {files[setting]}: keep one"
                 self.reader.manifest_problem(msg, f"project.info.{key}")
             elif text is not None:
-                info[key] = text
+                info[key] = text + (self._bundle() if key == "task_presenter" else "")
         longdesc = self._file_text(files, "long_description")
         if longdesc is not None and "long_description" in table:
             msg = f"also given by the file {files['long_description']}: keep one"
             self.reader.manifest_problem(msg, "project.long_description")
         if longdesc is None:
             longdesc = table.get("long_description")
-        if any(not isinstance(table.get(k), str) for k in _REQUIRED):
+        if any(not isinstance(table.get(k), str) for k in REQUIRED_FIELDS):
             return None
         optional: dict[str, Any] = {k: table.get(k) for k in _OPTIONAL}
         return ProjectFields(
@@ -211,19 +222,13 @@ class _Loader:
             long_description=longdesc, info=info, **optional,
         )  # fmt: skip
 
+    def _bundle(self) -> str:
+        """pbs appends bundle.min.js (or bundle.js) to a pbs folder's presenter."""
+        return (bundle_script(self.reader) or "") if self.pbs else ""
+
     def _check_required(self, table: Mapping[str, Any]) -> None:
-        for name in _REQUIRED:
-            if name not in table:
-                msg = "required field is missing from [project]"
-                self.reader.manifest_problem(msg, f"project.{name}")
-        short = table.get("short_name")
-        if isinstance(short, str) and not _SHORT_NAME.match(short):
-            msg = f"{short!r}: only letters, digits, '-' and '_' are allowed"
-            self.reader.manifest_problem(msg, "project.short_name")
-        desc = table.get("description")
-        if isinstance(desc, str) and len(desc) > 255:
-            msg = f"at most 255 characters (PYBOSSA refuses longer), got {len(desc)}"
-            self.reader.manifest_problem(msg, "project.description")
+        for key, msg in project_field_problems(table, "required field is missing from [project]"):
+            self.reader.manifest_problem(msg, f"project.{key}")
 
     # -- tasks -----------------------------------------------------------------------------------
 

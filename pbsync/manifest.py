@@ -23,6 +23,7 @@ __all__ = [
     "HELPING_EXTENSIONS",
     "HELPING_RESERVED_INFO",
     "PROJECT_TOML",
+    "REQUIRED_FIELDS",
     "SIDECAR_SUFFIX",
     "TomlLines",
     "check_document",
@@ -31,6 +32,7 @@ __all__ = [
     "deep_merge",
     "did_you_mean",
     "error_line",
+    "project_field_problems",
     "syntax_problem",
 ]
 
@@ -44,6 +46,9 @@ HELPING_EXTENSIONS = frozenset({"js", "css", "png", "jpg", "jpeg", "gif", "zip"}
 HELPING_RESERVED_INFO = ("container", "file_name", "name", "sha256")
 #: info keys filled from files, with the [files] setting that names the file
 FILE_INFO_KEYS = {"presenter": "task_presenter", "tutorial": "tutorial", "results": "results"}
+#: the project fields every project needs
+REQUIRED_FIELDS = ("name", "short_name", "description")
+_SHORT_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 DEFAULT_FILES = {
     "presenter": "presenter.html",
     "long_description": "longdesc.md",
@@ -194,6 +199,22 @@ def _check_table(
         elif schema[key] == _TABLE:
             problems += _json_problems(value, file, lines, where)
     return problems
+
+
+def project_field_problems(table: Mapping[str, Any], missing: str) -> list[tuple[str, str]]:
+    """(key, message) for the required project fields: absent, bad short_name, long description.
+
+    `missing` is the message for an absent field (it names where the field belongs).
+    """
+    found = [(name, missing) for name in REQUIRED_FIELDS if name not in table]
+    short = table.get("short_name")
+    if isinstance(short, str) and not _SHORT_NAME.match(short):
+        found.append(("short_name", f"{short!r}: only letters, digits, '-' and '_' are allowed"))
+    desc = table.get("description")
+    if isinstance(desc, str) and len(desc) > 255:
+        msg = f"at most 255 characters (PYBOSSA refuses longer), got {len(desc)}"
+        found.append(("description", msg))
+    return found
 
 
 def _not_table(value: Any, file: str, line: int | None, where: str) -> Problem:
