@@ -733,3 +733,66 @@ class TestDomainObject(LegacyClientTest):
         projects_with_last_id = self.client.get_projects(limit=2, last_id=2)
         assert projects == projects_with_last_id
         assert repr(projects) == '[pybossa.Project("p3", 3), pybossa.Project("p4", 4)]'
+
+
+class TestExactCallShapes(LegacyClientTest):
+    """The hook sees exactly the calls 3.0.0 made, so `assert_called_once_with` suites pass."""
+
+    JSON: ClassVar[dict[str, str]] = {"content-type": "application/json"}
+
+    @patch("pbclient.requests.post")
+    def test_post_put_delete_as_3_0_0_called_them(self, Mock: Any) -> None:
+        Mock.return_value = self.create_fake_request(self.task, 200)
+        self.client.create_task(1, {"url": "a.png"})
+        body = {"project_id": 1, "info": {"url": "a.png"}, "calibration": 0, "priority_0": 0,
+                "n_answers": 30, "quorum": 0}  # fmt: skip
+        Mock.assert_called_once_with(
+            f"{ENDPOINT}/api/task",
+            params={"api_key": "tester"},
+            headers=self.JSON,
+            data=json.dumps(body),
+        )
+        with patch("pbclient.requests.put") as put:
+            put.return_value = self.create_fake_request(self.category, 200)
+            self.client.update_category(pbclient.Category(dict(self.category)))
+            put.assert_called_once_with(
+                f"{ENDPOINT}/api/category/1",
+                params={"api_key": "tester"},
+                headers=self.JSON,
+                data=json.dumps(self.category),
+            )
+        with patch("pbclient.requests.delete") as delete:
+            delete.return_value = FakeRequest("", 204, "text/html")
+            self.client.delete_project(7)
+            delete.assert_called_once_with(
+                f"{ENDPOINT}/api/project/7",
+                params={"api_key": "tester"},
+                headers=self.JSON,
+                data="null",
+            )
+
+    @patch("pbclient.requests.get")
+    def test_get_without_a_key_sends_empty_params(self, Mock: Any) -> None:
+        del pbclient._opts["api_key"]
+        Mock.return_value = self.create_fake_request(self.project, 200)
+        self.client.get_project(1)
+        Mock.assert_called_once_with(f"{ENDPOINT}/api/project/1", params={})
+
+    def test_patching_the_requests_module_reaches_the_legacy_functions(self) -> None:
+        """In 3.0.0 `pbclient.requests` was the requests module: `patch('requests.get')` hit it."""
+        with patch("requests.get") as get, patch("requests.post") as post:
+            get.return_value = self.create_fake_request([self.project], 200)
+            post.return_value = self.create_fake_request(self.project, 200)
+            projects = self.client.find_project(short_name="slug")
+            created = self.client.create_project("test", "slug", "description")
+        get.assert_called_once_with(
+            f"{ENDPOINT}/api/project", params={"short_name": "slug", "api_key": "tester"}
+        )
+        body = {"name": "test", "short_name": "slug", "description": "description"}
+        post.assert_called_once_with(
+            f"{ENDPOINT}/api/project",
+            params={"api_key": "tester"},
+            headers=self.JSON,
+            data=json.dumps(body),
+        )
+        assert projects[0].id == 1 and created.id == 1
