@@ -137,25 +137,41 @@ class Pacer:
     def acquire(self, bucket: str) -> float:
         """Reserve a request in `bucket`; return 0.0, or the seconds to wait before trying again."""
         with self._lock:
-            state = self._state.get(bucket)
-            if state is None or self._reserve <= 0:
-                return 0.0
-            now = self._clock()
-            if state.reset <= now:
-                # the window is over: the server's counter restarted, ours is unknown until told
-                del self._state[bucket]
-                return 0.0
-            if state.remaining <= self._reserve:
-                return state.reset - now
-            self._state[bucket] = RateLimit(state.limit, state.remaining - 1, state.reset)
+            return self._acquire(bucket)
+
+    def start(self, bucket: str) -> tuple[float, int | None]:
+        """`acquire` and, when granted, `begin` in one step: `(0.0, ticket)` or `(delay, None)`.
+
+        One lock for both, so an answer observed in between cannot overwrite the count without
+        this request (which `acquire` has taken but `begin` has not yet put in flight).
+        """
+        with self._lock:
+            delay = self._acquire(bucket)
+            return (delay, None) if delay > 0 else (0.0, self._begin(bucket))
+
+    def _acquire(self, bucket: str) -> float:
+        state = self._state.get(bucket)
+        if state is None or self._reserve <= 0:
             return 0.0
+        now = self._clock()
+        if state.reset <= now:
+            # the window is over: the server's counter restarted, ours is unknown until told
+            del self._state[bucket]
+            return 0.0
+        if state.remaining <= self._reserve:
+            return state.reset - now
+        self._state[bucket] = RateLimit(state.limit, state.remaining - 1, state.reset)
+        return 0.0
 
     def begin(self, bucket: str) -> int:
         """Note a request going out; return its ticket for `observe` (or call `release`)."""
         with self._lock:
-            self._tickets += 1
-            self._in_flight[bucket] = self._in_flight.get(bucket, 0) + 1
-            return self._tickets
+            return self._begin(bucket)
+
+    def _begin(self, bucket: str) -> int:
+        self._tickets += 1
+        self._in_flight[bucket] = self._in_flight.get(bucket, 0) + 1
+        return self._tickets
 
     def release(self, bucket: str) -> None:
         """Note that a request begun in `bucket` got no answer."""

@@ -73,3 +73,22 @@ def test_concurrent_workers_do_not_overspend_a_window(
     # 9 requests at 4 per window: the client waited for windows and no request got a 429
     assert limited.stats.snapshot() == {("GET", "/api/category"): 9}
     assert client.stats.rate_limit_waits >= 2
+
+
+def test_an_injected_sleep_without_a_clock_does_not_spin(
+    limited: LocalServer, fake_time: FakeTime
+) -> None:
+    """`sleep` injected, `clock` real: the pacer's wait cannot move the clock it reads."""
+    waits: list[float] = []
+
+    def on_wait(wait: object) -> None:
+        waits.append(getattr(wait, "seconds", 0.0))
+        assert len(waits) < 10, "the client keeps waiting for a clock that never moves"
+
+    with Client(limited.url, limited.api_key, sleep=fake_time.sleep, on_wait=on_wait) as client:
+        for _ in range(6):
+            client.categories.find()
+    # the pacer waited once at the reserve, saw the clock stand still and sent; the server (whose
+    # clock the fake sleep moved) had started a new window, so the call succeeded
+    assert len(waits) == 1
+    assert limited.stats.snapshot() == {("GET", "/api/category"): 6}

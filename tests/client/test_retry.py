@@ -101,3 +101,17 @@ def test_pacer_orders_answers_by_ticket_and_believes_a_server_that_allows_more()
     third = pacer.begin("/api/task")
     pacer.observe("/api/task", _headers(300, NOW + 50), third)  # the server does not enforce
     assert pacer.snapshot()["/api/task"].remaining == 300
+
+
+def test_pacer_start_puts_the_granted_request_in_flight_at_once() -> None:
+    pacer = Pacer(reserve=1, clock=lambda: NOW)
+    earlier = pacer.begin("/api/task")
+    pacer.observe("/api/task", _headers(6, NOW + 50), earlier)
+    delay, ticket = pacer.start("/api/task")
+    assert delay == 0.0 and ticket is not None
+    # an answer observed right after `start` already counts the started request as in flight
+    pacer.observe("/api/task", _headers(5, NOW + 50), pacer.begin("/api/task"))
+    assert pacer.snapshot()["/api/task"].remaining == 4
+    pacer.observe("/api/task", _headers(2, NOW + 50), pacer.begin("/api/task"))
+    assert pacer.snapshot()["/api/task"].remaining == 1  # `ticket` is still in flight
+    assert pacer.start("/api/task") == (pytest.approx(50.0), None)  # down to the reserve

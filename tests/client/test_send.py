@@ -170,3 +170,20 @@ def test_malformed_2xx_body_raises_a_response_error(
 
     with pytest.raises(ResponseError, match="not JSON"):
         client.request("GET", "/api/category")
+
+
+def test_environment_proxies_are_honoured(
+    local_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The client reads the environment once per host (not per request), but still obeys it."""
+    with socket_closed_port() as dead:
+        for name in ("HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{dead}")
+        endpoint, api_key = local_server.url, local_server.api_key
+        proxied = Client(endpoint, api_key, retry=RetryPolicy(retries=0))
+        with proxied, pytest.raises(TransportError):
+            proxied.request("GET", "/api/category")
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+        with Client(endpoint, api_key, retry=RetryPolicy(retries=0)) as bypassed:
+            assert len(bypassed.request("GET", "/api/category")) == 2
