@@ -40,6 +40,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pbclient import Client
+from pbclient.tasks import DEFAULT_WORKERS
 
 SERVER_SNIPPET = """
 import sys
@@ -150,7 +151,12 @@ def main(argv: list[str] | None = None) -> int:
         required=True,
         help="python of a venv with pybossa-client==3.0.0 (see the module docstring)",
     )
-    parser.add_argument("--workers", type=int, default=4, help="create_many workers (default 4)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=DEFAULT_WORKERS,
+        help=f"create_many workers (default {DEFAULT_WORKERS}, the library's default)",
+    )
     parser.add_argument(
         "--rtt",
         type=float,

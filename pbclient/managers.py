@@ -94,8 +94,11 @@ class ReadManager(Generic[R]):
         limit = int(query.pop("limit", MAX_PAGE_SIZE))
         last_id = query.pop("last_id", None)
         for page in iter_pages(self._list, query, limit=limit, last_id=last_id):
-            for row in page:
-                yield self._wrap(row)
+            # emptied as it is consumed: the loop variable would otherwise keep this page alive
+            # while the next one is fetched (two pages in memory instead of one)
+            page.reverse()
+            while page:
+                yield self._wrap(page.pop())
 
     def _list(self, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         rows = self._client.request("GET", self.path, params=params)
