@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 from types import FrameType
 
@@ -63,20 +64,31 @@ def serve(
     except OSError as exc:
         console.print(f"[red]error:[/red] cannot serve on {host}:{port}: {exc.strerror or exc}")
         raise SystemExit(1) from None
-    # stop as cleanly on SIGTERM (service managers, `timeout`) as on Ctrl-C
-    signal.signal(signal.SIGTERM, _interrupt)
+    # stop as cleanly on SIGTERM (service managers, `timeout`) as on Ctrl-C. SIGINT is installed
+    # explicitly: a shell running `pbsync serve &` from a script starts it with SIGINT ignored, and
+    # Python keeps it so (kill -INT would do nothing).
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         _print_banner(console, server, path, rate_limit, testing)
         server.serve_forever()
     except KeyboardInterrupt:
         console.print("stopping ...")
     finally:
+        # a second Ctrl-C while stopping quits at once instead of dumping a traceback
+        for sig in previous:
+            signal.signal(sig, _quit_now)
         server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     console.print("stopped")
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
+
+
+def _quit_now(signum: int, frame: FrameType | None) -> None:
+    os._exit(128 + signum)
 
 
 def _print_banner(

@@ -18,11 +18,21 @@ from pbsync.cli import main
 pytestmark = pytest.mark.local_only
 
 
-def start(*args: str) -> tuple[subprocess.Popen[str], str, list[str]]:
-    """Run `pbsync serve ARGS` and return the process, its URL and the banner lines."""
+def start(
+    *args: str, sigint_ignored: bool = False, verbose: bool = False
+) -> tuple[subprocess.Popen[str], str, list[str]]:
+    """Run `pbsync serve ARGS` and return the process, its URL and the banner lines.
+
+    With `sigint_ignored` it starts the way `pbsync serve &` in a shell script does: with SIGINT
+    ignored, which Python would keep. `verbose` adds `-vv` (debug logging).
+    """
     env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    options = ["-vv"] if verbose else []
+    command = [sys.executable, "-m", "pbsync", *options, "serve", "--port", "0", *args]
+    if sigint_ignored:
+        command = ["sh", "-c", 'trap "" INT; exec "$@"', "sh", *command]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pbsync", "serve", "--port", "0", *args],
+        command,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -49,7 +59,10 @@ def stop(proc: subprocess.Popen[str]) -> str:
 
 def test_serve_prints_key_serves_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     db = tmp_path / "cli.sqlite3"
-    proc, url, lines = start("--db", str(db), "--api-key", "cli-key", "--rate-limit", "50/60")
+    proc, url, lines = start(
+        "--db", str(db), "--api-key", "cli-key", "--rate-limit", "50/60", verbose=True
+    )
+    out = ""
     try:
         banner = "".join(lines)
         assert "cli-key" in banner and str(db) in banner
@@ -60,8 +73,12 @@ def test_serve_prints_key_serves_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         made = requests.post(f"{url}/api/project", json=body, params={"api_key": "cli-key"})
         assert made.status_code == 200
         assert requests.post(f"{url}/_pbsync/reset", timeout=10).status_code == 404
+        upload = {"file": ("notes.txt", b"x")}
+        requests.post(f"{url}/api/helpingmaterial?api_key=cli-key", data={}, files=upload)
     finally:
-        assert "stopped" in stop(proc)
+        out = stop(proc)
+    # the banner is the one place the admin's key is printed, even at debug verbosity
+    assert "stopped" in out and "cli-key" not in out and "Traceback" not in out
     # persistent: a second start sees the project and keeps the key
     proc, url, lines = start("--db", str(db))
     try:
@@ -78,6 +95,13 @@ def test_serve_testing_flag_enables_controls() -> None:
         assert requests.get(f"{url}/_pbsync/stats", timeout=10).status_code == 200
     finally:
         stop(proc)
+
+
+def test_serve_stops_on_sigint_even_when_started_with_it_ignored() -> None:
+    proc, url, _ = start("--db", ":memory:", "--api-key", "bg-key", sigint_ignored=True)
+    assert requests.get(f"{url}/api/project", timeout=10).json() == []
+    out = stop(proc)
+    assert "stopped" in out and "Traceback" not in out
 
 
 def test_serve_sigterm_stops_cleanly() -> None:
