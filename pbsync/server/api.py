@@ -38,7 +38,7 @@ WRITE_ARGS = frozenset({"api_key"})
 def resource_view(resource: str, oid: int | None = None) -> Response:
     """One view for a resource's list and items, so they share a rate-limit bucket as in PYBOSSA."""
     res = RESOURCES[resource]
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):  # Flask answers HEAD with the GET view
         return _get_list(res) if oid is None else _get_one(res, oid)
     if request.method == "POST":
         return _post(res)
@@ -76,8 +76,12 @@ def _get_one(res: Resource, oid: int) -> Response:
     return json_response(_decorate(res, row, who, base_url()))
 
 
-def _body(res: Resource, *, creating: bool) -> dict[str, Any]:
-    if is_multipart() and res.name in uploads.UPLOAD_RESOURCES:
+def _accepts_upload(res: Resource) -> bool:
+    return res.name in uploads.UPLOAD_RESOURCES and is_multipart()
+
+
+def _body(multipart: bool, *, creating: bool) -> dict[str, Any]:
+    if multipart:
         return uploads.form_body(require_project=creating)
     return json_body()
 
@@ -93,12 +97,13 @@ def _post(res: Resource) -> Response:
         raise ApiError("MethodNotAllowed", "The method is not allowed for the requested URL.")
     who = caller()
     store = state().store
-    body = validation.check_keys(res, _body(res, creating=True))
+    multipart = _accepts_upload(res)
+    body = validation.check_keys(res, _body(multipart, creating=True))
     if res.name == "taskrun":
         values = workflow.prepare_taskrun(store, validation.check_values(res, body), who)
     else:
         values = rules.prepare_create(store, res, body, who)
-    if is_multipart() and res.name in uploads.UPLOAD_RESOURCES:
+    if multipart:
         values = _attach_file(res, values, who)
     if res.name == "taskrun":
         row = workflow.record_taskrun(store, values, who)
@@ -115,8 +120,8 @@ def _put(res: Resource, oid: int) -> Response:
     if row is None:
         raise ApiError("NotFound")
     rules.authorize(store, res, row, who, "update")
-    multipart = is_multipart() and res.name in uploads.UPLOAD_RESOURCES
-    body = validation.check_keys(res, _body(res, creating=False))
+    multipart = _accepts_upload(res)
+    body = validation.check_keys(res, _body(multipart, creating=False))
     values = rules.prepare_update(store, res, row, body, who)
     if multipart and "file" in request.files:
         merged = {"info": values.get("info", row.get("info"))}
@@ -138,8 +143,9 @@ def _delete(res: Resource, oid: int) -> Response:
 
 def _project_by_id_or_name(key: str) -> Row:
     store = state().store
-    row = store.get(schema.PROJECT, int(key)) if key.isdigit() else None
-    if row is None and not key.isdigit():
+    numeric = key.isascii() and key.isdigit()  # "²".isdigit() is True but int("²") fails
+    row = store.get(schema.PROJECT, int(key)) if numeric else None
+    if row is None and not numeric:
         found = store.select(schema.PROJECT, "short_name = ?", (key,))
         row = found[0] if found else None
     if row is None:

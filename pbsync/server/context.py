@@ -173,7 +173,10 @@ def api_view(
                 try:
                     resp = _run_view(view, name, kwargs)
                 except CodeError as exc:
-                    return code_response(exc.code, exc.description)
+                    # Flask's own 400 shape: no rate-limit headers, but CORS covers every answer
+                    resp = code_response(exc.code, exc.description)
+                    resp.headers["Access-Control-Allow-Origin"] = "*"
+                    return resp
             for key, value in verdict.headers():
                 resp.headers[key] = value
             resp.headers["Access-Control-Allow-Origin"] = "*"

@@ -179,7 +179,8 @@ def list_rows(store: Store, res: Resource, args: MultiDict[str, str], who: Calle
         except ValueError:
             raise syntax_error("integer", last_id) from None
         where.append("t.id > ?")
-        params.append(min(cursor, 2**63 - 1))
+        # beyond SQLite's integers either nothing or everything follows the cursor
+        params.append(max(min(cursor, 2**63 - 1), -(2**63)))
         tail = "ORDER BY t.id ASC LIMIT ?"
         params.append(limit)
     else:

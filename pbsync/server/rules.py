@@ -16,12 +16,15 @@ log = logging.getLogger(__name__)
 
 
 def project_of(store: Store, project_id: Any) -> Row:
-    """Return the project a task or helping material belongs to.
+    """Return the owners of the project a task or helping material belongs to.
+
+    Returns:
+        The project's `id`, `owner_id`, `owners_ids` (what `Caller.may_write` reads).
 
     Raises:
         ApiError: 415 AttributeError when it does not exist (PYBOSSA fails reading its owner).
     """
-    project = store.get(schema.PROJECT, project_id) if isinstance(project_id, int) else None
+    project = store.project_owners(project_id) if isinstance(project_id, int) else None
     if project is None:
         raise ApiError("AttributeError", "'NoneType' object has no attribute 'owner_id'")
     return project
@@ -40,7 +43,7 @@ def authorize(store: Store, res: Resource, row: Row, who: Caller, action: str) -
     elif res.name == "user":
         raise ApiError("MethodNotAllowed", "The method is not allowed for the requested URL.")
     else:
-        project = store.get(schema.PROJECT, row["project_id"])
+        project = store.project_owners(row["project_id"])
         allowed = project is not None and who.may_write(project)
     if not allowed:
         raise unauthorized_or_forbidden(who.id)
@@ -53,6 +56,8 @@ def _owners(value: Any, owner: int) -> list[int]:
         isinstance(v, int) and not isinstance(v, bool) for v in value
     ):
         raise ApiError("DataError", "(psycopg2.errors.InvalidTextRepresentation) malformed array")
+    if any(abs(v) > validation.INT_MAX for v in value):
+        raise ApiError("DataError", "(psycopg2.errors.NumericValueOutOfRange) integer out of range")
     return value if owner in value else [owner, *value]
 
 

@@ -131,7 +131,11 @@ class Store:
         for key, value in values.items():
             col = res.column(key)
             if col is not None and col.kind == JSON and value is not None:
-                value = json.dumps(value)
+                text = json.dumps(value)
+                # escapes of NUL and surrogates are rare: look closer only when the text has any
+                if "\\u0000" in text or "\\ud" in text:
+                    check_json_value(value)
+                value = text
             out[key] = value
         return out
 
@@ -154,6 +158,30 @@ class Store:
         rows = self.select(res, "id = ?", (oid,))
         return rows[0] if rows else None
 
+    def project_owners(self, project_id: int) -> Row | None:
+        """Return a project's `id`, `owner_id`, `owners_ids` and `allow_anonymous_contributors`.
+
+        Permission checks on every task or helping material write need only these; reading the
+        whole row would decode the project's info (the task presenter: often tens of kB) each time.
+        """
+        if not 0 < project_id < 2**63:
+            return None
+        with self.lock:
+            row = self._conn.execute(
+                "SELECT id, owner_id, owners_ids, allow_anonymous_contributors FROM project "
+                "WHERE id = ?",
+                (project_id,),
+            ).fetchone()
+        if row is None:
+            return None
+        anonymous = row["allow_anonymous_contributors"]
+        return {
+            "id": row["id"],
+            "owner_id": row["owner_id"],
+            "owners_ids": json.loads(row["owners_ids"]) if row["owners_ids"] else None,
+            "allow_anonymous_contributors": None if anonymous is None else bool(anonymous),
+        }
+
     def insert(self, res: Resource, values: Mapping[str, Any]) -> Row:
         """Insert an object and return it as stored.
 
@@ -173,13 +201,14 @@ class Store:
             oid = cur.lastrowid
         assert oid is not None
         # the stored row is what was inserted (no column has a database-side default), so no
-        # re-read is needed; copying through JSON keeps callers from sharing mutable values
-        row = {col.name: values.get(col.name) for col in res.columns}
+        # re-read is needed; JSON columns are decoded from the text just stored, so callers never
+        # share mutable values with the caller's body
+        row = {}
+        for col in res.columns:
+            value = data.get(col.name)
+            row[col.name] = json.loads(value) if col.kind == JSON and value is not None else value
         row["id"] = oid
-        return {
-            k: json.loads(json.dumps(v)) if isinstance(v, dict | list) else v
-            for k, v in row.items()
-        }
+        return row
 
     def update(self, res: Resource, oid: int, values: Mapping[str, Any]) -> Row:
         """Update columns of one object and return it.
@@ -304,6 +333,40 @@ class Store:
             conn.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'user'", (keep,))
             self._users_by_key.clear()
             self.bootstrap()
+
+
+def check_json_value(value: Any) -> None:
+    """Refuse JSON PostgreSQL's jsonb refuses: strings (or keys) with NUL or unpaired surrogates.
+
+    Raises:
+        ApiError: 415 DataError, as psycopg2 reports PostgreSQL's refusal.
+    """
+    stack = [value]  # iterative: a body nested close to the recursion limit must not overflow
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            _check_json_string(item)
+
+
+def _check_json_string(text: str) -> None:
+    if "\x00" in text:
+        detail = "\\u0000 cannot be converted to text."
+    else:
+        try:
+            text.encode("utf-8")
+            return
+        except UnicodeEncodeError:
+            detail = "Unicode low surrogate must follow a high surrogate."
+    raise ApiError(
+        "DataError",
+        "(psycopg2.errors.UntranslatableCharacter) unsupported Unicode escape sequence\n"
+        f"DETAIL:  {detail}",
+    )
 
 
 def integrity_error(

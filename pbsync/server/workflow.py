@@ -71,7 +71,7 @@ def prepare_taskrun(store: Store, values: dict[str, Any], who: Caller) -> dict[s
         raise ApiError("Forbidden", "Invalid task_id")
     if values.get("project_id") != task["project_id"]:
         raise ApiError("Forbidden", "Invalid project_id")
-    project = store.get(schema.PROJECT, task["project_id"])
+    project = store.project_owners(task["project_id"])
     if who.id is None and project and project.get("allow_anonymous_contributors") is False:
         raise unauthorized_or_forbidden(None)
     handed = store.query(
