@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from pbsync.server.context import Caller
 from pbsync.server.errors import ApiError
-from pbsync.server.schema import BOOL, FLOAT, INT, JSON, Resource
+from pbsync.server.schema import BOOL, FILTERABLE_USER_KEYS, FLOAT, INT, JSON, Resource
 from pbsync.server.store import Row, Store
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ def _where(res: Resource, args: MultiDict[str, str], who: Caller) -> tuple[list[
     where: list[str] = []
     params: list[Any] = []
     for key in args:
-        if key in CONTROL_ARGS:
+        if key in CONTROL_ARGS or _private(res, key, who):
             continue
         text = args.get(key, "")
         if key == "info":
@@ -146,6 +146,10 @@ def _where(res: Resource, args: MultiDict[str, str], who: Caller) -> tuple[list[
         where.append(scope[0])
         params += scope[1]
     return where, params
+
+
+def _private(res: Resource, column: str, who: Caller) -> bool:
+    return res.name == "user" and not who.admin and column not in FILTERABLE_USER_KEYS
 
 
 def _scope(res: Resource, who: Caller, all_rows: bool) -> tuple[str, list[Any]] | None:
@@ -184,7 +188,7 @@ def list_rows(store: Store, res: Resource, args: MultiDict[str, str], who: Calle
         tail = "ORDER BY t.id ASC LIMIT ?"
         params.append(limit)
     else:
-        tail = f"ORDER BY {_order(res, args)} LIMIT ? OFFSET ?"
+        tail = f"ORDER BY {_order(res, args, who)} LIMIT ? OFFSET ?"
         params += [limit, offset]
     if limit == 0:
         return []
@@ -192,10 +196,12 @@ def list_rows(store: Store, res: Resource, args: MultiDict[str, str], who: Calle
     return [store.decode(res, r) for r in store.query(sql, params)]
 
 
-def _order(res: Resource, args: MultiDict[str, str]) -> str:
+def _order(res: Resource, args: MultiDict[str, str], who: Caller) -> str:
     column = args.get("orderby") or "id"
     if res.column(column) is None:
         raise ApiError("AttributeError", f"type object '{res.cls}' has no attribute '{column}'")
+    if _private(res, column, who):
+        column = "id"  # ordering by a secret column would leak it bit by bit
     direction = "DESC" if fuzzy_bool(args.get("desc")) else "ASC"
     if column == "id":
         return f"t.id {direction}"

@@ -253,6 +253,9 @@ PUBLIC_PROJECT_INFO = (
 )
 #: user keys anonymous callers see
 PUBLIC_USER_KEYS = ("name", "locale")
+#: user columns non-admins may filter and order by (others, such as email_addr, are ignored so
+#: nobody can probe for a private value)
+FILTERABLE_USER_KEYS = frozenset({"id", "name", "locale", "fullname", "created"})
 
 _SQL_TYPES = {INT: "INTEGER", FLOAT: "REAL", BOOL: "INTEGER", STR: "TEXT", TEXT: "TEXT"}
 _SQL_TYPES.update({JSON: "TEXT", TIME: "TEXT"})

@@ -89,3 +89,18 @@ def test_categories_are_admin_only(other: Api, anon: Api) -> None:
 def test_key_never_in_user_view_of_others(owner: Api, admin_local: Api) -> None:
     users = admin_local.ok("GET", "/api/user")
     assert all("api_key" not in u for u in users if u["name"] != "admin")
+
+
+def test_private_user_columns_cannot_be_probed(owner: Api, anon: Api, admin_local: Api) -> None:
+    """Non-admins' filters and orderings on private user columns are ignored, as PYBOSSA does."""
+    everyone = anon.ok("GET", "/api/user")
+    assert len(everyone) == 2
+    for caller in (anon, owner):
+        right = caller.ok("GET", "/api/user", params={"email_addr": "admin@localhost"})
+        wrong = caller.ok("GET", "/api/user", params={"email_addr": "nobody@localhost"})
+        assert right == wrong == caller.ok("GET", "/api/user")
+        ordered = caller.ok("GET", "/api/user", params={"orderby": "api_key", "desc": "true"})
+        assert ordered == list(reversed(caller.ok("GET", "/api/user")))
+    assert anon.ok("GET", "/api/user", params={"name": "owner"}) == [everyone[1]]
+    found = admin_local.ok("GET", "/api/user", params={"email_addr": "owner@localhost"})
+    assert [u["name"] for u in found] == ["owner"]
