@@ -6,6 +6,13 @@ Prints the number of GET requests the server received for the walk (keyset pages
 page, plus one empty page when the last page is full, since PYBOSSA sends no total), the peak
 number of Task objects alive at once, and tracemalloc's peak during the walk next to the size of
 one page, to show that only one page is ever held.
+
+Why 251 and not 250 for 25,000 tasks: PYBOSSA caps `limit` at 100 and answers a bare array (no
+total, no next link, no count header), so 250 answers can carry at most the 25,000 rows themselves
+and none of them can say that row 25,001 does not exist; only a 251st answer can. A total from
+elsewhere (`stats=1`, `projectstats`) costs a request too, or, taken from an earlier call, may be
+stale: stopping on it could silently drop tasks created since. A walk whose size is not a multiple
+of 100 ends on its short last page with no extra request.
 """
 
 from __future__ import annotations

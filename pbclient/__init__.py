@@ -30,8 +30,10 @@ from pbclient.errors import (
     TransportError,
 )
 from pbclient.legacy import (
+    OFFSET_WARNING,
     _forbidden_attributes,
     _opts,
+    _pybossa_req,
     create_category,
     create_helpingmaterial,
     create_project,
@@ -84,6 +86,7 @@ from pbclient.legacy_objects import (
 from pbclient.retry import RateLimitWait, RetryPolicy
 
 __all__ = [
+    "OFFSET_WARNING",
     "AuthenticationError",
     "BulkCreateError",
     "Category",
@@ -107,6 +110,7 @@ __all__ = [
     "TransportError",
     "_forbidden_attributes",
     "_opts",
+    "_pybossa_req",
     "create_category",
     "create_helpingmaterial",
     "create_project",

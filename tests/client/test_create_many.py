@@ -92,3 +92,31 @@ def test_definite_failure_stops_and_reports_what_was_created(
     created = [t for t in caught.value.results if t is not None]
     assert len(caught.value.errors) == 1
     assert len(_infos(project, client)) == len(created)
+
+
+def test_a_429_burst_is_waited_out_and_every_task_is_created_once(
+    local_server: Any, client: Client, project: Project, fake_time: Any
+) -> None:
+    # at most `rate_limit_waits` (3) answers of the burst can hit one call, so every call succeeds
+    local_server.faults.add(3, status=429, path="/api/task", method="POST")
+    infos = [{"n": i} for i in range(30)]
+    tasks = client.tasks.create_many(project, infos, workers=4)
+    assert [t.info for t in tasks] == infos
+    assert sorted(i["n"] for i in _infos(project, client)) == list(range(30))
+    # a 429 means the server did not act: each was retried, none created a duplicate
+    assert local_server.stats.snapshot()[("POST", "/api/task")] == 33
+    assert fake_time.waits, "the client waited instead of failing"
+
+
+def test_a_5xx_burst_is_reconciled_not_reposted_blindly(
+    local_server: Any, client: Client, project: Project
+) -> None:
+    # a 503 may come after the server acted: create_many looks before it posts again
+    local_server.faults.add(3, status=503, path="/api/task", method="POST")
+    infos = [{"n": i} for i in range(12)]
+    tasks = client.tasks.create_many(project, infos, workers=4)
+    stats = local_server.stats.snapshot()
+    assert [t.info for t in tasks] == infos
+    assert sorted(i["n"] for i in _infos(project, client)) == list(range(12))
+    assert stats[("POST", "/api/task")] == 15  # 3 refused, 12 created; none retried in the pool
+    assert stats[("GET", "/api/task")] == 2  # the max-id probe, then the reconciling listing

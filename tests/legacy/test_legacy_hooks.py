@@ -796,3 +796,39 @@ class TestExactCallShapes(LegacyClientTest):
             data=json.dumps(body),
         )
         assert projects[0].id == 1 and created.id == 1
+
+
+class TestPrivateRequestFunction(LegacyClientTest):
+    """Scripts call 3.0.0's `_pybossa_req` for what the API lacks (posting task runs)."""
+
+    @patch("pbclient.requests.post")
+    def test_scripts_post_task_runs_through_it(self, Mock: Any) -> None:
+        Mock.return_value = self.create_fake_request(self.taskrun, 200)
+        body = {"project_id": 1, "task_id": 1, "info": "yes"}
+        assert self.client._pybossa_req("post", "taskrun", payload=body) == self.taskrun
+        Mock.assert_called_once_with(
+            f"{ENDPOINT}/api/taskrun",
+            params={"api_key": "tester"},
+            headers={"content-type": "application/json"},
+            data=json.dumps(body),
+        )
+
+    @patch("pbclient.requests.get")
+    def test_id_may_be_a_path(self, Mock: Any) -> None:
+        Mock.return_value = self.create_fake_request(self.task, 200)
+        assert self.client._pybossa_req("get", "project", "1/newtask") == self.task
+        Mock.assert_called_once_with(
+            f"{ENDPOINT}/api/project/1/newtask", params={"api_key": "tester"}
+        )
+
+    def test_patching_it_reaches_every_legacy_function(self) -> None:
+        with patch("pbclient._pybossa_req") as Mock:
+            Mock.return_value = dict(self.project)
+            project = self.client.get_project(1)
+            Mock.assert_called_once_with("get", "project", 1)
+            Mock.return_value = [dict(self.task)]
+            tasks = self.client.get_tasks(1, limit=3, last_id=1)
+            Mock.assert_called_with(
+                "get", "task", params={"limit": 3, "last_id": 1, "project_id": 1}
+            )
+        assert project.id == 1 and tasks[0].id == 1

@@ -317,3 +317,34 @@ def test_transport_errors_propagate_as_requests_errors(
     local_server.faults.add(1, drop=True, path="/api/project", method="POST")
     with pytest.raises(requests.exceptions.ConnectionError):
         pbclient.create_project("pbsynctestdrop", "pbsynctestdrop", "dropped")
+
+
+def test_a_429_burst_is_waited_out_and_each_call_creates_once(
+    legacy_server: str, local_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """3.0.0 returned the 429 error dict; the shared client waits for the reset and retries."""
+    import functools
+    import time
+
+    from pbclient import client as client_module
+    from pbclient.legacy_transport import close_shared_client
+
+    now = [time.time()]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:  # the wait is recorded and the clock moved, never slept
+        slept.append(seconds)
+        now[0] += seconds
+
+    project = new_project()
+    close_shared_client()
+    fake = functools.partial(client_module.Client, sleep=sleep, clock=lambda: now[0])
+    monkeypatch.setattr(client_module, "Client", fake)
+    local_server.faults.add(3, status=429, path="/api/task", method="POST")
+    local_server.stats.reset()
+    tasks = [pbclient.create_task(project.id, {"i": i}) for i in range(4)]
+    assert all(isinstance(t, pbclient.Task) for t in tasks), tasks
+    assert local_server.stats.snapshot() == {("POST", "/api/task"): 7}
+    assert len(slept) == 3
+    assert sorted(t.info["i"] for t in pbclient.find_tasks(project.id)) == [0, 1, 2, 3]
+    close_shared_client()
