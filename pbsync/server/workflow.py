@@ -95,10 +95,19 @@ def prepare_taskrun(store: Store, values: dict[str, Any], who: Caller) -> dict[s
 
 
 def record_taskrun(store: Store, values: dict[str, Any], who: Caller) -> Row:
-    """Insert a task run; complete its task and write the result when it reaches n_answers."""
+    """Insert a task run; complete its task and write the result when it reaches n_answers.
+
+    Raises:
+        ApiError: 403 when the hand-out was used up meanwhile (two posts of the same answer at once:
+            `prepare_taskrun` saw the hand-out for both, only one may claim it).
+    """
     with store.transaction() as conn:
+        claimed = conn.execute(
+            "DELETE FROM handout WHERE task_id = ? AND who = ?", (values["task_id"], who.who)
+        ).rowcount
+        if not claimed:
+            raise ApiError("Forbidden", REQUEST_FIRST)
         run = store.insert(schema.TASKRUN, values)
-        conn.execute("DELETE FROM handout WHERE task_id = ? AND who = ?", (run["task_id"], who.who))
         task = store.get(schema.TASK, run["task_id"])
         assert task is not None
         run_ids = [

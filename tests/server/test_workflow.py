@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from serverkit import Api, error_of
+
+from pbsync.server import LocalServer, workflow
+from pbsync.server.context import Caller
+from pbsync.server.errors import ApiError
 
 TASKRUN_KEYS = [
     "calibration",
@@ -51,6 +56,24 @@ def test_taskrun_needs_a_handed_out_task(admin: Api) -> None:
     # a second run of the same task is refused, and the task is no longer handed out
     assert error_of(run(admin, project["id"], task["id"]))[0] == 403
     assert admin.ok("GET", f"/api/project/{project['id']}/newtask") == {}
+
+
+def test_two_posts_checked_together_record_one_run(local_server: LocalServer) -> None:
+    """Both posts of a double submit pass the hand-out check; only one may claim the hand-out."""
+    admin = Api(local_server.url, local_server.api_key)
+    project = admin.project()
+    task = admin.task(project["id"])
+    admin.ok("GET", f"/api/project/{project['id']}/newtask")
+    store = local_server.store
+    who = Caller(store.user_by_key(local_server.api_key), "127.0.0.1")
+    body = {"project_id": project["id"], "task_id": task["id"], "info": {}}
+    first, second = (workflow.prepare_taskrun(store, dict(body), who) for _ in range(2))
+    workflow.record_taskrun(store, first, who)
+    with pytest.raises(ApiError) as refused:
+        workflow.record_taskrun(store, second, who)
+    assert (refused.value.status, refused.value.message) == (403, workflow.REQUEST_FIRST)
+    assert len(admin.ok("GET", "/api/taskrun", params={"task_id": task["id"]})) == 1
+    admin.close()
 
 
 def test_taskrun_bad_task_or_project(admin: Api) -> None:
