@@ -36,6 +36,12 @@ class Resource:
     defaults: dict[str, object] = field(default_factory=dict)
     project_scoped: bool = True
 
+    _by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # looked up for every key of every body, filter and row: a dict, not a scan
+        object.__setattr__(self, "_by_name", {c.name: c for c in self.columns})
+
     @property
     def keys(self) -> tuple[str, ...]:
         """Column names, in table order."""
@@ -43,10 +49,7 @@ class Resource:
 
     def column(self, name: str) -> Column | None:
         """Return the column called `name`, if any."""
-        for col in self.columns:
-            if col.name == name:
-                return col
-        return None
+        return self._by_name.get(name)
 
 
 def _cols(*specs: Column) -> tuple[Column, ...]:
