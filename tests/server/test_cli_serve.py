@@ -51,8 +51,14 @@ def start(
 
 
 def stop(proc: subprocess.Popen[str]) -> str:
+    """Send SIGINT and return the output after the banner; a server that ignores it is killed."""
     proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=20)
+    try:
+        out, _ = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise AssertionError("the server did not stop on SIGINT") from None
     assert proc.returncode == 0, out
     return out
 
