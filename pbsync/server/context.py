@@ -11,7 +11,7 @@ import functools
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from flask import Response, current_app, g, request
@@ -35,7 +35,7 @@ BAD_REQUEST_TEXT = "The browser (or proxy) sent a request that this server could
 class Caller:
     """Who sent the request: a user row (None when anonymous) and the client IP."""
 
-    user: Row | None
+    user: Row | None = field(repr=False)  # the row holds the user's API key
     ip: str
 
     @property

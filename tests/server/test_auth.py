@@ -6,6 +6,7 @@ import pytest
 from serverkit import Api, error_of
 
 from pbsync.server import LocalServer
+from pbsync.server.context import Caller
 from pbsync.server.schema import PROJECT
 
 BODY = {"name": "Auth", "short_name": "pbsynctest_auth", "description": "d"}
@@ -104,3 +105,8 @@ def test_private_user_columns_cannot_be_probed(owner: Api, anon: Api, admin_loca
     assert anon.ok("GET", "/api/user", params={"name": "owner"}) == [everyone[1]]
     found = admin_local.ok("GET", "/api/user", params={"email_addr": "owner@localhost"})
     assert [u["name"] for u in found] == ["owner"]
+
+
+def test_caller_repr_hides_the_key(local_server: LocalServer) -> None:
+    who = Caller(local_server.store.user_by_key(local_server.api_key), "127.0.0.1")
+    assert who.admin and local_server.api_key not in repr(who)
