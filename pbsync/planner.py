@@ -35,6 +35,7 @@ from pbsync.actions import (
     UpdateTask,
     same,
 )
+from pbsync.errors import Problem, ValidationError
 from pbsync.model import (
     TASK_DEFAULTS,
     HelpingMaterialState,
@@ -102,6 +103,10 @@ def make_plan(
 
     Returns:
         The plan, in a deterministic order.
+
+    Raises:
+        ValidationError: the folder asks to publish a project PYBOSSA would refuse to publish
+            (no task presenter, or no task).
     """
     builder = _Builder(local, remote, prune=prune, force=force, previous=previous)
     builder.plan_project()
@@ -133,6 +138,7 @@ class _Builder:
     def result(self) -> Plan:
         if self.publish:
             # last: PYBOSSA publishes only a project that has a presenter and tasks
+            self._check_publishable()
             self.actions.append(PublishProject(short_name=self.local.project.short_name))
         return Plan(
             short_name=self.local.project.short_name,
@@ -189,6 +195,26 @@ class _Builder:
             server_info = self.remote.remote_info or self.remote.project.info
             body["info"] = {**server_info, **self.local.project.info}
         return body
+
+    def _check_publishable(self) -> None:
+        """PYBOSSA answers a bare 400 to publishing without a presenter or tasks: say it first."""
+        info = self.local.project.info
+        theirs = self.remote.remote_info or {} if self.remote else {}
+        missing = []
+        if not info.get("task_presenter") and not theirs.get("task_presenter"):
+            missing.append("a task presenter (presenter.html)")
+        remote_tasks = self.remote.tasks if self.remote else ()
+        unknown = self.remote is not None and remote_tasks is None
+        if not (self.local.tasks or unknown or (remote_tasks and not self.prune)):
+            missing.append("at least one task")
+        if missing:
+            problem = Problem(
+                "project.toml",
+                "published = true, but PYBOSSA publishes only a project with "
+                + " and ".join(missing),
+                field="project.published",
+            )
+            raise ValidationError([problem])
 
     def _plan_publish(self, wanted: bool | None, current: bool | None) -> None:
         if wanted and current is False:

@@ -39,11 +39,25 @@ def remember_secret(value: str | None) -> None:
         _SECRETS.append(value)
 
 
+#: longest error line printed; servers quote whole database errors (~1 kB) in their messages
+MAX_ERROR = 400
+#: lines of a server's error message that only repeat the SQL or point to generic docs
+_NOISE = ("[SQL:", "[parameters:", "(Background on this error")
+
+
+def one_line(message: str) -> str:
+    """`message` on one line: blank and noise lines dropped, the rest joined, long ones cut."""
+    lines = [line.strip() for line in message.splitlines()]
+    text = " ".join(line for line in lines if line and not line.startswith(_NOISE))
+    return text if len(text) <= MAX_ERROR else text[: MAX_ERROR - 3] + "..."
+
+
 def error_line(message: str) -> None:
     """Print one red error line on stderr, with secrets masked."""
     for secret in _SECRETS:
         message = mask(message, secret)
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/] {escape(message)}")
+    text = escape(one_line(message))
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/] {text}")
 
 
 @dataclass(frozen=True)

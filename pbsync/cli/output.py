@@ -262,7 +262,8 @@ class ProgressReporter(Reporter):
 
     def start(self, plan: Plan) -> None:
         self.left = plan.count(CreateTasks)
-        if self.left:
+        # a bar only on a terminal: elsewhere (CI logs, pipes) it would print just a blank line
+        if self.left and self.console.is_terminal:
             self.progress = Progress(
                 TextColumn("creating tasks"),
                 BarColumn(),

@@ -171,3 +171,29 @@ def test_embedded_server_when_nothing_is_configured(tmp_path: Path, folder: Path
     assert json.loads(pulled.stdout)["short_name"] == SHORT
     state = json.loads((copy / ".pbsync" / "state.json").read_text(encoding="utf-8"))
     assert f"embedded {SHORT}" in state["targets"]
+
+
+def test_server_error_is_one_line(run, folder: Path, local_server: LocalServer) -> None:  # type: ignore[no-untyped-def]
+    bob = local_server.create_user("bob")
+    with Client(local_server.url, bob) as client:  # bob's project holds the name first
+        client.request(
+            "POST",
+            "/api/project",
+            json={"name": "CLI test", "short_name": "bobs", "description": "x"},
+        )
+    result = run("push", str(folder), "--yes")
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()  # the server's ~1 kB database error, on one line
+    assert line.startswith("error:") and "already exists" in line and "[SQL:" not in line
+
+
+def test_publishing_without_tasks_is_refused_before_any_request(
+    run, tmp_path: Path, local_server: LocalServer
+) -> None:  # type: ignore[no-untyped-def]
+    folder = write_project(tmp_path / "pub", rows=0)
+    toml = (folder / "project.toml").read_text(encoding="utf-8")
+    (folder / "project.toml").write_text(toml + "published = true\n", encoding="utf-8")
+    result = run("push", str(folder), "--yes")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: project.toml: project.published:")
+    assert not [k for k in local_server.stats.snapshot() if k[0] != "GET"]

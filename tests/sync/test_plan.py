@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
 import pytest
 
+from pbsync.errors import ValidationError
 from pbsync.model import HelpingMaterialState, ProjectFields, ProjectState, TaskState, content_key
 from pbsync.planner import (
     TASK_BATCH,
@@ -89,8 +91,12 @@ T1, T2, T3 = {"url": "a"}, {"url": "b"}, {"url": "c"}
     [
         (local(), remote(), []),
         (local(), None, ["CreateProject"]),
-        (local(published=True), None, ["CreateProject", "PublishProject"]),
-        (local(published=True), remote(), ["PublishProject"]),
+        (
+            local((task(T1),), published=True),
+            None,
+            ["CreateProject", "CreateTasks", "PublishProject"],
+        ),
+        (local((task(T1),), published=True), remote((task(T1, id=1),)), ["PublishProject"]),
         (local(description="Spot dogs"), remote(), ["UpdateProject"]),
         (local((task(T1),)), remote((task(T1, id=1),)), []),
         (local((task(T1), task(T2))), remote((task(T1, id=1),)), ["CreateTasks"]),
@@ -265,8 +271,11 @@ def test_published_false_locally_is_a_note() -> None:
 
 
 def test_destructive_actions() -> None:
-    plan = make_plan(local(published=True), remote((task(T1, id=1, runs=0),)), prune=True)
+    theirs = remote((task(T1, id=1, runs=0),))
+    plan = make_plan(local((task(T2),), published=True), theirs, prune=True)
     assert [type(a) for a in plan.destructive] == [DeleteTask, PublishProject]
+    with pytest.raises(ValidationError, match="at least one task"):  # pruned of every task
+        make_plan(local(published=True), theirs, prune=True)
     assert not make_plan(local(), None).destructive
     assert isinstance(make_plan(local(), None).actions[0], CreateProject)
 
@@ -298,3 +307,25 @@ def test_material_made_outside_pbsync(
         assert isinstance(action, UpdateHelpingMaterial) and action.reupload
         assert action.info["sha256"] == local_sha and action.info["name"] == "m.png"
         assert not any(c.drift for c in action.changes)
+
+
+@pytest.mark.parametrize(
+    ("mine", "theirs", "missing"),
+    [
+        (local(published=True, info={}), None, "a task presenter (presenter.html) and at least"),
+        (local(published=True, info={"task_presenter": "<p/>"}), None, "at least one task"),
+        (local(published=True, tasks=None), None, "at least one task"),
+    ],
+)
+def test_publishing_what_pybossa_would_refuse_is_a_validation_error(
+    mine: ProjectState, theirs: ProjectState | None, missing: str
+) -> None:
+    with pytest.raises(ValidationError, match=re.escape(missing)) as caught:
+        make_plan(mine, theirs)
+    assert caught.value.problems[0].field == "project.published"
+
+
+def test_publishing_with_the_servers_presenter_and_tasks_is_fine() -> None:
+    theirs = remote((task(T1, id=1),))
+    assert kinds(make_plan(local(published=True, info={}), theirs)) == ["PublishProject"]
+    assert kinds(make_plan(local((task(T1),), published=True), None))[-1] == "PublishProject"
