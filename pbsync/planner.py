@@ -128,6 +128,7 @@ class _Builder:
         self.local, self.remote = local, remote
         self.prune, self.force = prune, force
         self.previous = previous or Snapshot()
+        self.never_synced = previous is None
         self.actions: list[Action] = []
         self.conflicts: list[Conflict] = []
         self.remote_only: list[RemoteOnly] = []
@@ -179,6 +180,12 @@ class _Builder:
             prev = self.previous.project.get(key)
             drift = self._drift("project", key, mine[key], theirs[key], prev)
             changes.append(FieldChange(key, theirs[key], mine[key], drift=drift))
+        if changes and self.never_synced:
+            self.notes.append(
+                f"{fields.short_name} already exists on the server and this folder has never been "
+                "synced with it: the push replaces the server's values shown (pull first to keep "
+                "them)"
+            )
         if changes:
             body = self._project_body(changes)
             self.actions.append(UpdateProject(self.remote.project_id, tuple(changes), body))

@@ -182,7 +182,7 @@ def _render_action(console: Console, action: Action) -> None:
     elif isinstance(action, CreateTasks):
         first, last = action.tasks[0].source, action.tasks[-1].source
         where = f" ({first} .. {last})" if first and last else ""
-        console.print(f"  [green]+ create {len(action.tasks):,} tasks[/]{escape(where)}")
+        console.print(f"  [green]+ create {_n(len(action.tasks), 'task')}[/]{escape(where)}")
     elif isinstance(action, DeleteTask):
         console.print(f"  [red]- delete task[/] {action.task.id}")
 
@@ -216,14 +216,19 @@ def render_plan(console: Console, plan: Plan) -> None:
 def _counts_line(plan: Plan) -> str:
     counts = summary(plan)
     parts = [
-        f"{counts['create_tasks']:,} tasks to create" if counts["create_tasks"] else "",
-        f"{counts['update_tasks']:,} to update" if counts["update_tasks"] else "",
-        f"{counts['delete_tasks']:,} to delete" if counts["delete_tasks"] else "",
-        f"{len(plan.conflicts)} conflicts" if plan.conflicts else "",
+        f"{_n(counts['create_tasks'], 'task')} to create" if counts["create_tasks"] else "",
+        f"{_n(counts['update_tasks'], 'task')} to update" if counts["update_tasks"] else "",
+        f"{_n(counts['delete_tasks'], 'task')} to delete" if counts["delete_tasks"] else "",
+        _n(len(plan.conflicts), "conflict") if plan.conflicts else "",
     ]
     text = ", ".join(p for p in parts if p)
     n = len(plan.actions)
     return f"{n} action{'s' if n != 1 else ''}" + (f" ({text})" if text else "")
+
+
+def _n(count: int, noun: str) -> str:
+    """ "1 task", "3,412 tasks"."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def render_report(console: Console, report: Report) -> None:

@@ -197,3 +197,37 @@ def test_publishing_without_tasks_is_refused_before_any_request(
     assert result.exit_code == 1
     assert result.stderr.startswith("error: project.toml: project.published:")
     assert not [k for k in local_server.stats.snapshot() if k[0] != "GET"]
+
+
+def test_dry_run_over_an_existing_project_sends_no_write(  # type: ignore[no-untyped-def]
+    run, folder: Path, local_server: LocalServer
+) -> None:
+    assert run("push", str(folder), "--yes").exit_code == 0
+    write_project(folder, rows=1, description="changed")
+    (folder / "presenter.html").write_text("<p>changed</p>\n", encoding="utf-8")
+    (folder / "tasks.csv").write_text("url\nhttps://example.org/new.png\n", encoding="utf-8")
+    local_server.stats.reset()
+    result = run("push", str(folder), "--dry-run", "--prune", "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)["plan"]["summary"]
+    assert (summary["update_project"], summary["create_tasks"], summary["delete_tasks"]) == (
+        1,
+        1,
+        2,
+    )
+    assert local_server.stats.total() > 0
+    assert not [k for k in local_server.stats.snapshot() if k[0] != "GET"]
+    assert run("diff", str(folder)).exit_code == 2  # nothing was applied
+
+
+def test_env_overlay_targets_another_project(run, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    toml = (folder / "project.toml").read_text(encoding="utf-8")
+    overlay = f'[env.staging.project]\nshort_name = "{SHORT}_staging"\n'
+    (folder / "project.toml").write_text(toml + overlay, encoding="utf-8")
+    staged = run("--env", "staging", "push", str(folder), "--yes", "--json")
+    assert staged.exit_code == 0, staged.output
+    assert json.loads(staged.stdout)["plan"]["project"] == f"{SHORT}_staging"
+    assert run("diff", str(folder)).exit_code == 2  # the base project is still to create
+    assert run("--env", "staging", "diff", str(folder)).exit_code == 0
+    unknown = run("--env", "stage", "diff", str(folder))
+    assert unknown.exit_code == 1 and "staging" in unknown.stderr

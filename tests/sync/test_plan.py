@@ -329,3 +329,10 @@ def test_publishing_with_the_servers_presenter_and_tasks_is_fine() -> None:
     theirs = remote((task(T1, id=1),))
     assert kinds(make_plan(local(published=True, info={}), theirs)) == ["PublishProject"]
     assert kinds(make_plan(local((task(T1),), published=True), None))[-1] == "PublishProject"
+
+
+def test_first_push_over_an_existing_project_says_so() -> None:
+    mine = local(description="mine")
+    assert make_plan(mine, remote()).notes[0].startswith("pbsynctest_cats already exists")
+    assert not make_plan(mine, remote(), previous=snapshot_of(local())).notes
+    assert not make_plan(local(), remote()).notes  # nothing to replace
