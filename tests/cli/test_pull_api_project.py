@@ -61,6 +61,7 @@ def build_project(client: Client, files: Path) -> int:
         for i in range(N_TASKS)
     ]
     client.tasks.create_many(project, bodies, bodies=True)
+    client.projects.publish(project)
     return int(project.id)
 
 
@@ -85,6 +86,7 @@ def test_api_made_project_pulls_into_sync(local_server: LocalServer, tmp_path: P
         "map.png",
     ]
     assert (folder / "helping" / "kit.zip").read_bytes() == ZIP
+    assert "published = true" in (folder / "project.toml").read_text(encoding="utf-8")
     local_server.stats.reset()
     diff = run("diff", str(folder), "--json")
     assert diff.exit_code == 0, diff.output
