@@ -19,10 +19,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pbclient.client import Client
-from pbclient.errors import RefusedError
+from pbclient.errors import InvalidDataError, RefusedError
 from pbclient.resources import HelpingMaterial, Project
 from pbclient.retry import RateLimitWait
-from pbsync.errors import ConflictError, Problem, UnsafeOperationError, ValidationError
+from pbsync.errors import (
+    ConflictError,
+    PbsyncError,
+    Problem,
+    UnsafeOperationError,
+    ValidationError,
+)
 from pbsync.model import ProjectFields, TaskState
 from pbsync.planner import (
     Action,
@@ -230,7 +236,19 @@ class _Runner:
 
     # -- one handler per action type --------------------------------------------------------------
     def _do_CreateProject(self, action: CreateProject) -> None:
-        row = self.client.request("POST", "/api/project", json=self._project_body(action.project))
+        body = self._project_body(action.project)
+        try:
+            row = self.client.request("POST", "/api/project", json=body)
+        except InvalidDataError as exc:
+            if "already exists" not in str(exc):
+                raise
+            # the fetch did not see it, so another user owns it (a list shows only one's own)
+            fields = action.project
+            raise PbsyncError(
+                f"the server already has a project named {fields.name!r} or "
+                f"{fields.short_name!r} that this API key cannot see (another user's): "
+                "choose another name/short_name in project.toml"
+            ) from exc
         self.project_id = self.report.project_id = int(row["id"])
 
     def _do_UpdateProject(self, action: UpdateProject) -> None:

@@ -55,3 +55,11 @@ def test_render_shows_drift_and_structured_changes() -> None:
     text = console.export_text()
     assert "changed on the server since the last push" in text
     assert "root['a']" in text  # deepdiff's field-level detail inside info.x
+
+
+def test_long_server_errors_become_one_line() -> None:
+    from pbsync.cli import MAX_ERROR, one_line
+
+    message = 'duplicate key "x"\nDETAIL:  Key (name)=(a) already exists.\n\n[SQL: INSERT ...]\n'
+    assert one_line(message) == 'duplicate key "x" DETAIL:  Key (name)=(a) already exists.'
+    assert len(one_line("y" * 5000)) == MAX_ERROR

@@ -173,7 +173,9 @@ def test_embedded_server_when_nothing_is_configured(tmp_path: Path, folder: Path
     assert f"embedded {SHORT}" in state["targets"]
 
 
-def test_server_error_is_one_line(run, folder: Path, local_server: LocalServer) -> None:  # type: ignore[no-untyped-def]
+def test_a_name_taken_by_another_user_is_one_clear_line(
+    run, folder: Path, local_server: LocalServer
+) -> None:  # type: ignore[no-untyped-def]
     bob = local_server.create_user("bob")
     with Client(local_server.url, bob) as client:  # bob's project holds the name first
         client.request(
@@ -183,8 +185,8 @@ def test_server_error_is_one_line(run, folder: Path, local_server: LocalServer) 
         )
     result = run("push", str(folder), "--yes")
     assert result.exit_code == 1
-    (line,) = result.stderr.splitlines()  # the server's ~1 kB database error, on one line
-    assert line.startswith("error:") and "already exists" in line and "[SQL:" not in line
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error:") and "another user's" in line and "'CLI test'" in line
 
 
 def test_publishing_without_tasks_is_refused_before_any_request(
