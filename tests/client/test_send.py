@@ -187,3 +187,17 @@ def test_environment_proxies_are_honoured(
         monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
         with Client(endpoint, api_key, retry=RetryPolicy(retries=0)) as bypassed:
             assert len(bypassed.request("GET", "/api/category")) == 2
+
+
+@pytest.mark.parametrize(
+    ("path", "url"),
+    [
+        ("/api/task", "http://h:5/pb/api/task"),
+        ("api/task/3?related=1", "http://h:5/pb/api/task/3?related=1"),
+        ("/api/../uploads/a.png", "http://h:5/pb/uploads/a.png"),
+        ("https://cdn.example/x.png", "https://cdn.example/x.png"),
+    ],
+)
+def test_paths_are_taken_relative_to_the_endpoint(path: str, url: str) -> None:
+    with Client("http://h:5/pb/") as client:
+        assert client.url(path) == url
