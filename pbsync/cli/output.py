@@ -181,7 +181,8 @@ def _render_action(console: Console, action: Action) -> None:
         console.print(f"  [red]- delete helping material[/] {escape(action.material.name)}")
     elif isinstance(action, CreateTasks):
         first, last = action.tasks[0].source, action.tasks[-1].source
-        where = f" ({first} .. {last})" if first and last else ""
+        where = f" ({first} .. {last})" if first and last and first != last else ""
+        where = f" ({first})" if first and first == last else where
         console.print(f"  [green]+ create {_n(len(action.tasks), 'task')}[/]{escape(where)}")
     elif isinstance(action, DeleteTask):
         console.print(f"  [red]- delete task[/] {action.task.id}")

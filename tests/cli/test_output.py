@@ -63,3 +63,14 @@ def test_long_server_errors_become_one_line() -> None:
     message = 'duplicate key "x"\nDETAIL:  Key (name)=(a) already exists.\n\n[SQL: INSERT ...]\n'
     assert one_line(message) == 'duplicate key "x" DETAIL:  Key (name)=(a) already exists.'
     assert len(one_line("y" * 5000)) == MAX_ERROR
+
+
+def test_counts_are_singular_for_one_task() -> None:
+    from pbsync.model import TaskState
+
+    one = TaskState(key="k", info={"u": 1}, source="tasks.csv:7")
+    plan = make_plan(ProjectState(project=FIELDS, tasks=(one,)), remote(info={"x": {"a": 1}}))
+    console = Console(record=True, width=120)
+    render_plan(console, plan)
+    text = console.export_text()
+    assert "(1 task to create)" in text and "+ create 1 task (tasks.csv:7)\n" in text
