@@ -3,10 +3,11 @@
 pybossa-client 3.0.0 called `requests.get(url, params=params)` on the `requests` module it imported,
 and its users' test suites still patch `pbclient.requests.get` (and `.post`, `.put`, `.delete`) with
 fakes. `pbclient.requests` is therefore a `LegacyRequests` object whose methods take the same
-arguments the legacy functions pass, and send them through one shared modern `Client` instead:
-keep-alive, a default timeout, rate-limit pacing, and the API key moved from the query string into
-the `Authorization` header on the wire. Anything else (`pbclient.requests.exceptions`, ...) falls
-through to the real `requests` module.
+arguments the legacy functions pass, and send them through one shared modern `Client` per
+endpoint and key (the last few are kept): keep-alive, a default timeout, rate-limit pacing, and the
+API key moved from the query string into the `Authorization` header on the wire. Anything else
+(`pbclient.requests.exceptions`, ...) falls through to the real `requests` module. A suite that
+patches `requests.get` itself (3.0.0's `pbclient.requests` was that module) gets the calls too.
 """
 
 from __future__ import annotations
@@ -27,7 +28,10 @@ __all__ = ["LegacyRequests", "close_shared_client", "shared_client"]
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
-_shared: tuple[tuple[str, str | None], Client] | None = None
+#: clients by (endpoint, key), oldest first; a few are kept so that a script alternating between
+#: two keys (or calling `pbclient.requests.get` on another host) keeps its connections and pacing
+_clients: dict[tuple[str, str | None], Client] = {}
+_KEEP = 4
 
 
 def _package_opts() -> Mapping[str, Any]:
@@ -39,37 +43,40 @@ def _package_opts() -> Mapping[str, Any]:
 
 
 def shared_client(endpoint: str, api_key: str | None) -> Client:
-    """Return the shared `Client` for `endpoint` and `api_key`, rebuilding it when either changes.
+    """Return the shared `Client` for `endpoint` and `api_key`, building it on first use.
 
     Args:
         endpoint: the PYBOSSA base URL (`pbclient._opts['endpoint']`).
         api_key: the key the legacy call carries (`pbclient._opts['api_key']`), or None.
 
     Returns:
-        The one `Client` every legacy call sends through.
+        The `Client` every legacy call with this endpoint and key sends through.
     """
-    global _shared
     from pbclient.client import Client
 
+    key = (endpoint, api_key)
     with _lock:
-        if _shared is not None and _shared[0] == (endpoint, api_key):
-            return _shared[1]
-        old, client = _shared, Client(endpoint, api_key)
-        _shared = ((endpoint, api_key), client)
-    if old is not None:
-        # closed outside the lock; a call still using it from another thread would see it closed,
-        # but only a change of endpoint or key gets here, and that is a configuration step
-        old[1].close()
+        client = _clients.pop(key, None)
+        evicted = None
+        if client is None:
+            client = Client(endpoint, api_key)
+            if len(_clients) >= _KEEP:
+                evicted = _clients.pop(next(iter(_clients)))
+        _clients[key] = client  # (re)inserted last: the most recently used
+    if evicted is not None:
+        # closed outside the lock; a call still in flight on it completes (requests reopens a
+        # closed session's pools on demand), so this is safe even from another thread
+        evicted.close()
     return client
 
 
 def close_shared_client() -> None:
-    """Close the shared `Client` (the next legacy call builds a new one)."""
-    global _shared
+    """Close the shared clients (the next legacy call builds a new one)."""
     with _lock:
-        old, _shared = _shared, None
-    if old is not None:
-        old[1].close()
+        old = list(_clients.values())
+        _clients.clear()
+    for client in old:
+        client.close()
 
 
 def _endpoint_for(url: str) -> str:

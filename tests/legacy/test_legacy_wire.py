@@ -294,6 +294,10 @@ def test_switching_key_rebuilds_the_shared_client(
     assert theirs.owner_id != mine.owner_id
     assert shared_client(legacy_server, other_api_key) is not first
     assert pbclient.update_project(mine)["status_code"] == 403
+    # switching back reuses the first client (its connections and rate-limit pacing)
+    pbclient.set("api_key", api_key)
+    assert isinstance(pbclient.update_project(mine), pbclient.Project)
+    assert shared_client(legacy_server, api_key) is first
 
 
 def test_one_request_per_call_and_no_key_in_logs(
@@ -348,3 +352,15 @@ def test_a_429_burst_is_waited_out_and_each_call_creates_once(
     assert len(slept) == 3
     assert sorted(t.info["i"] for t in pbclient.find_tasks(project.id)) == [0, 1, 2, 3]
     close_shared_client()
+
+
+def test_shared_clients_survive_eviction_while_in_use(legacy_server: str) -> None:
+    """More keys than are kept, from several threads: evicted clients finish their calls."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def call(i: int) -> int:
+        client = shared_client(legacy_server, f"key{i % 7}")  # unknown keys: anonymous reads
+        return len(client.request("GET", "/api/category"))
+
+    with ThreadPoolExecutor(6) as pool:
+        assert list(pool.map(call, range(60))) == [2] * 60
