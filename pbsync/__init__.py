@@ -22,6 +22,7 @@ Errors are `pbsync.errors.PbsyncError` subclasses (invalid folder, conflict, uns
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Callable
@@ -38,7 +39,7 @@ from pbsync.errors import PbsyncError
 from pbsync.planner import Plan, make_plan
 from pbsync.pull import PullReport
 from pbsync.remote import RemoteProject
-from pbsync.state import STATE_DIR, load_snapshot, save_snapshot, snapshot_of
+from pbsync.state import STATE_DIR, load_snapshot, save_snapshot, snapshot_of, synced_names
 
 if TYPE_CHECKING:
     from pbclient.client import Client
@@ -100,14 +101,30 @@ def plan(
     state = local.state
     short_name = state.project.short_name
     remote = RemoteProject.fetch(client, short_name, tasks=state.tasks is not None)
-    previous = load_snapshot(local.folder, target or client.endpoint, short_name)
+    where = target or client.endpoint
+    previous = load_snapshot(local.folder, where, short_name)
     result = make_plan(state, remote, prune=prune, force=force, previous=previous)
+    if remote is None:
+        result = _note_other_names(result, local.folder, where)
     unknown = {b.id for b in result.blocked if b.id is not None}
     if remote is not None and unknown and not force:
         # count task runs only for the tasks a prune would delete, then plan again
         remote = RemoteProject.count_task_runs(client, remote, unknown)
         result = make_plan(state, remote, prune=prune, force=force, previous=previous)
     return result
+
+
+def _note_other_names(result: Plan, folder: PathLike, target: str) -> Plan:
+    """Say so when a folder synced under another short_name is about to create a new project."""
+    others = [n for n in synced_names(folder, target) if n != result.short_name]
+    if not others:
+        return result
+    note = (
+        f"this folder was synced with {', '.join(others)} on this server: a new project "
+        f"{result.short_name} will be created and the other one kept (PYBOSSA projects are "
+        "found by short_name; an [env] overlay does this on purpose)"
+    )
+    return dataclasses.replace(result, notes=(*result.notes, note))
 
 
 def push(

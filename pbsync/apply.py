@@ -242,12 +242,13 @@ class _Runner:
         except InvalidDataError as exc:
             if "already exists" not in str(exc):
                 raise
-            # the fetch did not see it, so another user owns it (a list shows only one's own)
+            # PYBOSSA wants both name and short_name unique; the fetch found no project with
+            # this short_name, so the clash is another project's name, or one this key cannot see
             fields = action.project
             raise PbsyncError(
-                f"the server already has a project named {fields.name!r} or "
-                f"{fields.short_name!r} that this API key cannot see (another user's): "
-                "choose another name/short_name in project.toml"
+                f"the server already has a project with the name {fields.name!r} or the "
+                f"short_name {fields.short_name!r} (another of yours, or another user's): "
+                "PYBOSSA needs both to be unique; change them in project.toml"
             ) from exc
         self.project_id = self.report.project_id = int(row["id"])
 

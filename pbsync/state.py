@@ -42,6 +42,7 @@ __all__ = [
     "project_values",
     "save_snapshot",
     "snapshot_of",
+    "synced_names",
     "target_key",
     "task_fingerprint",
 ]
@@ -205,6 +206,13 @@ def load_snapshot(folder: Path | str, endpoint: str, short_name: str) -> Snapsho
     targets = _read_all(Path(folder)).get("targets") or {}
     entry = targets.get(target_key(endpoint, short_name))
     return Snapshot.from_json(entry) if isinstance(entry, dict) else None
+
+
+def synced_names(folder: Path | str, endpoint: str) -> list[str]:
+    """The short_names `folder` has records for on `endpoint` (sorted)."""
+    prefix = target_key(endpoint, "")
+    targets = _read_all(Path(folder)).get("targets") or {}
+    return sorted(key[len(prefix) :] for key in targets if key.startswith(prefix))
 
 
 def save_snapshot(folder: Path | str, endpoint: str, short_name: str, snapshot: Snapshot) -> Path:

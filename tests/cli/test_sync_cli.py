@@ -186,7 +186,7 @@ def test_a_name_taken_by_another_user_is_one_clear_line(
     result = run("push", str(folder), "--yes")
     assert result.exit_code == 1
     (line,) = result.stderr.splitlines()
-    assert line.startswith("error:") and "another user's" in line and "'CLI test'" in line
+    assert line.startswith("error:") and "both to be unique" in line and "'CLI test'" in line
 
 
 def test_publishing_without_tasks_is_refused_before_any_request(

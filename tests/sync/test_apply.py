@@ -296,3 +296,16 @@ def test_spaced_helping_names_converge(
     assert pbsync.plan(folder, client).empty
     pbsync.push(folder, client)
     assert writes(local_server) == {}
+
+
+def test_changed_short_name_creates_a_new_project_and_says_so(folder: Path, client: Client) -> None:
+    pbsync.push(folder, client)
+    toml = (folder / "project.toml").read_text(encoding="utf-8")
+    (folder / "project.toml").write_text(
+        toml.replace(SHORT, f"{SHORT}_2").replace("Apply test", "Two"), encoding="utf-8"
+    )
+    plan = pbsync.plan(folder, client)
+    assert plan.actions[0].kind == "CreateProject"
+    assert any(f"synced with {SHORT} on this server" in note for note in plan.notes)
+    pbsync.push(folder, client)
+    assert not pbsync.plan(folder, client).notes
