@@ -116,7 +116,7 @@ def plan(
 
 def _note_other_names(result: Plan, folder: PathLike, target: str) -> Plan:
     """Say so when a folder synced under another short_name is about to create a new project."""
-    others = [n for n in synced_names(folder, target) if n != result.short_name]
+    others = [n for n in synced_names(os.fspath(folder), target) if n != result.short_name]
     if not others:
         return result
     note = (
