@@ -29,6 +29,7 @@ from typing import Any
 
 from pbsync.errors import Problem
 from pbsync.model import TASK_DEFAULTS, TASK_FIELDS, TaskState, content_key
+from pbsync.storable import find_unstorable
 
 __all__ = [
     "TASK_EXTENSIONS",
@@ -63,11 +64,18 @@ class TaskRow:
 def decode_utf8(data: bytes, relname: str) -> tuple[str | None, Problem | None]:
     """Decode `data` as UTF-8 (a leading BOM is dropped); on failure say where the bad byte is."""
     try:
-        return data.decode("utf-8-sig"), None
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         msg = f"not valid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}"
         return None, Problem(relname, msg, line)
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        return None, Problem(
+            relname, f"NUL character at offset {nul}: PYBOSSA cannot store it", line
+        )
+    return text, None
 
 
 def split_reserved(obj: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -323,7 +331,10 @@ def build_tasks(
         for name in missing:
             msg = "missing: it is a [tasks] key field, so every task needs it"
             problems.append(Problem(row.file, msg, row.line, name))
-        if bad or missing:
+        unstorable = find_unstorable(row.info)
+        if unstorable is not None:
+            problems.append(Problem(row.file, unstorable[1], row.line, unstorable[0]))
+        if bad or missing or unstorable:
             continue
         source = f"{row.file}:{row.line}"
         key = content_key(row.info, key_fields)

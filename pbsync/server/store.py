@@ -132,8 +132,8 @@ class Store:
             col = res.column(key)
             if col is not None and col.kind == JSON and value is not None:
                 text = json.dumps(value)
-                # surrogate escapes are rare (non-BMP characters): look closer only when present
-                if "\\ud" in text:
+                # these escapes are rare (non-BMP characters, NUL): look closer only when present
+                if "\\ud" in text or "\\u0000" in text:
                     check_json_value(value)
                 value = text
             out[key] = value
@@ -336,10 +336,8 @@ class Store:
 
 
 def check_json_value(value: Any) -> None:
-    """Refuse JSON PostgreSQL's jsonb refuses: strings (or keys) with unpaired UTF-16 surrogates.
-
-    jsonb refuses `\\u0000` as well; that one is still accepted here because pbsync's sync tests
-    push presenters holding NUL bytes (refuse it once pbsync validates that before pushing).
+    """Refuse JSON PostgreSQL's jsonb refuses: strings (or keys) with unpaired UTF-16 surrogates
+    or NUL characters (pbsync's loader refuses both before pushing).
 
     Raises:
         ApiError: 415 DataError, as psycopg2 reports PostgreSQL's refusal.
@@ -357,6 +355,12 @@ def check_json_value(value: Any) -> None:
 
 
 def _check_json_string(text: str) -> None:
+    if "\x00" in text:
+        raise ApiError(
+            "DataError",
+            "(psycopg2.errors.UntranslatableCharacter) unsupported Unicode escape sequence\n"
+            "DETAIL:  \\u0000 cannot be converted to text.",
+        )
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

@@ -120,6 +120,8 @@ def test_nul_bytes_and_odd_unicode(admin: Api) -> None:
         b'{"a": ["\\ud800"]}',
         b'{"\\udc00": 1}',
         b'{"deep": [[[{"b": "\\ud83d"}]]]}',
+        b'{"nul": "a\\u0000b"}',
+        b'{"a\\u0000": 1}',
     ],
 )
 def test_json_columns_refuse_what_jsonb_refuses(admin: Api, info: bytes) -> None:
@@ -129,6 +131,14 @@ def test_json_columns_refuse_what_jsonb_refuses(admin: Api, info: bytes) -> None
     resp = admin.post("/api/task", data=body, headers={"Content-Type": "application/json"})
     assert error_of(resp) == (415, "DataError")
     assert admin.ok("GET", "/api/task", params={"project_id": project["id"]}) == []
+
+
+def test_text_columns_refuse_nul(admin: Api) -> None:
+    """psycopg2 refuses NUL in text parameters."""
+    body = b'{"name": "a\\u0000b", "short_name": "pbsynctest_nul", "description": "d"}'
+    resp = admin.post("/api/project", data=body, headers={"Content-Type": "application/json"})
+    assert error_of(resp) == (415, "DataError")
+    assert admin.ok("GET", "/api/project") == []
 
 
 def test_json_columns_keep_escaped_look_alikes_and_paired_surrogates(admin: Api) -> None:

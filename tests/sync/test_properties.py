@@ -31,7 +31,11 @@ rows = st.lists(row, max_size=12, unique_by=lambda r: json.dumps(r, sort_keys=Tr
 project = st.fixed_dictionaries(
     {
         "description": text,
-        "presenter": st.text(st.characters(exclude_characters="\x00"), min_size=1, max_size=200),
+        "presenter": st.text(
+            st.characters(exclude_categories=("Cs",), exclude_characters="\x00"),
+            min_size=1,
+            max_size=200,
+        ),
         "rows": rows,
         "info": st.dictionaries(st.sampled_from(["sched", "thumbnail_url", "x"]), text, max_size=2),
     }
