@@ -31,13 +31,13 @@ from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-# pull.py still shares its name with the function below, which is defined after the import so
-# that `pbsync.pull` is the function
-import pbsync.pull as _pull_module
+# the modules are planner.py and puller.py so that `pbsync.plan` and `pbsync.pull` are only ever
+# the library functions below, however they are imported
+import pbsync.puller as _pull_module
 from pbsync.apply import Report, Reporter, apply
 from pbsync.errors import PbsyncError
 from pbsync.planner import Plan, make_plan
-from pbsync.pull import PullReport
+from pbsync.puller import PullReport
 from pbsync.remote import RemoteProject
 from pbsync.state import STATE_DIR, load_snapshot, save_snapshot, snapshot_of, synced_names
 
@@ -202,7 +202,7 @@ def pull(
     """Write (or update) `folder` from the server's project `short_name`.
 
     Args:
-        client, short_name, folder, tasks, force, env: see `pbsync.pull.pull`.
+        client, short_name, folder, tasks, force, env: see `pbsync.puller.pull`.
         target: the server's name in `.pbsync/state.json` (default: the client's endpoint).
 
     Raises:

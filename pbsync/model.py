@@ -1,7 +1,7 @@
 """The project snapshot shared by the local folder and the server side.
 
 `LocalProject.load` (local.py) and `RemoteProject.fetch` (remote.py) both produce a `ProjectState`;
-`make_plan` (plan.py) compares two of them. Everything here is immutable and free of I/O, so
+`make_plan` (planner.py) compares two of them. Everything here is immutable and free of I/O, so
 plans are pure functions of two snapshots.
 
 Conventions:

@@ -27,12 +27,7 @@ def test_plan_is_the_function_whichever_way_it_is_imported() -> None:
         "load",
         "plan",
         "push",
-        pytest.param(
-            "pull",
-            marks=pytest.mark.xfail(
-                strict=True, reason="pull.py still shares the function's name (being split)"
-            ),
-        ),
+        "pull",
     ],
 )
 def test_no_submodule_is_named_like_a_library_function(name: str) -> None:

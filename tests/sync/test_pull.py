@@ -14,7 +14,7 @@ from pbclient.client import Client
 from pbsync.errors import ProjectNotFoundError, PullError
 from pbsync.local import LocalProject
 from pbsync.planner import make_plan
-from pbsync.pull import pull, safe_name
+from pbsync.puller import pull, safe_name
 from pbsync.remote import RemoteProject
 
 SHORT = "pbsynctest_pull"

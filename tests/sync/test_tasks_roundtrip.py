@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pbsync.model import TASK_DEFAULTS, TASK_FIELDS, TaskState, content_key
-from pbsync.pull import safe_name
+from pbsync.puller import safe_name
 from pbsync.tasks import build_tasks, read_task_file, write_jsonl
 
 # PYBOSSA cannot store NUL (the loader refuses it), so a round trip never carries one
