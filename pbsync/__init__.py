@@ -34,9 +34,10 @@ __version__ = "0.1.0"
 # the modules are planner.py and puller.py so that `pbsync.plan` and `pbsync.pull` are only ever
 # the library functions below, however they are imported
 import pbsync.puller as _pull_module
+from pbsync.actions import Plan
 from pbsync.apply import Report, Reporter, apply
 from pbsync.errors import PbsyncError
-from pbsync.planner import Plan, make_plan
+from pbsync.planner import make_plan
 from pbsync.puller import PullReport
 from pbsync.remote import RemoteProject
 from pbsync.state import STATE_DIR, load_snapshot, save_snapshot, snapshot_of, synced_names

@@ -22,15 +22,7 @@ from pbclient.client import Client
 from pbclient.errors import InvalidDataError, RefusedError
 from pbclient.resources import HelpingMaterial, Project
 from pbclient.retry import RateLimitWait
-from pbsync.errors import (
-    ConflictError,
-    PbsyncError,
-    Problem,
-    UnsafeOperationError,
-    ValidationError,
-)
-from pbsync.model import ProjectFields, TaskState
-from pbsync.planner import (
+from pbsync.actions import (
     Action,
     CreateHelpingMaterial,
     CreateProject,
@@ -43,6 +35,14 @@ from pbsync.planner import (
     UpdateProject,
     UpdateTask,
 )
+from pbsync.errors import (
+    ConflictError,
+    PbsyncError,
+    Problem,
+    UnsafeOperationError,
+    ValidationError,
+)
+from pbsync.model import ProjectFields, TaskState
 from pbsync.remote import RemoteProject
 
 __all__ = ["WORKERS", "Report", "Reporter", "apply"]

@@ -52,26 +52,7 @@ from pbsync.state import (
     task_fingerprint,
 )
 
-__all__ = [
-    "TASK_BATCH",
-    "Action",
-    "Blocked",
-    "Conflict",
-    "CreateHelpingMaterial",
-    "CreateProject",
-    "CreateTasks",
-    "DeleteHelpingMaterial",
-    "DeleteTask",
-    "FieldChange",
-    "Plan",
-    "PublishProject",
-    "RemoteOnly",
-    "UpdateHelpingMaterial",
-    "UpdateProject",
-    "UpdateTask",
-    "make_plan",
-    "same",
-]
+__all__ = ["TASK_BATCH", "make_plan"]
 
 log = logging.getLogger(__name__)
 

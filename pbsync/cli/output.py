@@ -18,9 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from pbclient.client import Client
 from pbclient.retry import RateLimitWait
-from pbsync.apply import Report, Reporter
-from pbsync.model import TaskState
-from pbsync.planner import (
+from pbsync.actions import (
     Action,
     CreateHelpingMaterial,
     CreateProject,
@@ -34,6 +32,8 @@ from pbsync.planner import (
     UpdateProject,
     UpdateTask,
 )
+from pbsync.apply import Report, Reporter
+from pbsync.model import TaskState
 
 __all__ = ["ProgressReporter", "plan_json", "render_plan", "render_report", "summary"]
 

@@ -15,13 +15,15 @@ import click
 from rich.console import Console
 
 import pbsync
+from pbsync.actions import (
+    Plan,
+)
 from pbsync.apply import check
 from pbsync.cli import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, GlobalOptions, remember_secret
 from pbsync.cli.output import ProgressReporter, plan_json, render_plan, render_report
 from pbsync.config import resolve
 from pbsync.embedded import Connection, connect
 from pbsync.errors import PbsyncError
-from pbsync.planner import Plan
 
 __all__ = ["diff", "pull", "push"]
 

@@ -13,10 +13,12 @@ from filelock import FileLock
 import pbsync
 from pbclient.client import Client
 from pbclient.errors import TransportError
+from pbsync.actions import (
+    Plan,
+)
 from pbsync.apply import Reporter
 from pbsync.errors import ConflictError, PbsyncError, UnsafeOperationError, ValidationError
 from pbsync.model import TaskState
-from pbsync.planner import Plan
 from pbsync.server import LocalServer
 
 SHORT = "pbsynctest_apply"

@@ -8,10 +8,7 @@ from typing import Any
 
 import pytest
 
-from pbsync.errors import ValidationError
-from pbsync.model import HelpingMaterialState, ProjectFields, ProjectState, TaskState, content_key
-from pbsync.planner import (
-    TASK_BATCH,
+from pbsync.actions import (
     CreateHelpingMaterial,
     CreateProject,
     CreateTasks,
@@ -21,8 +18,10 @@ from pbsync.planner import (
     UpdateHelpingMaterial,
     UpdateProject,
     UpdateTask,
-    make_plan,
 )
+from pbsync.errors import ValidationError
+from pbsync.model import HelpingMaterialState, ProjectFields, ProjectState, TaskState, content_key
+from pbsync.planner import TASK_BATCH, make_plan
 from pbsync.state import snapshot_of
 
 FIELDS = ProjectFields(
