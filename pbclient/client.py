@@ -12,27 +12,28 @@ Every request goes through `Client.send`, one loop that decides, in this order:
 
 Before each request the client paces itself from the rate-limit headers it has seen (see
 `pbclient.retry.Pacer`). The API key travels only in the `Authorization` header.
+
+Beside it: `session` (the requests session, environment settings read once per host),
+`attempts` (rewinding uploads, judging network errors) and `stats` (`ClientStats`).
 """
 
 from __future__ import annotations
 
-import io
 import logging
-import os
-import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
-import urllib3.exceptions
-from requests.adapters import HTTPAdapter
 
+from pbclient.attempts import Rewinder, error_cause, is_network_error, maybe_applied
 from pbclient.errors import ResponseError, TransportError, error_from_response, redact_text
 from pbclient.retry import Pacer, RateLimit, RateLimitWait, RetryPolicy, bucket_of
+from pbclient.session import EnvironmentCache, new_session
+from pbclient.stats import ClientStats
 
 if TYPE_CHECKING:
     from pbclient.managers import (
@@ -51,154 +52,21 @@ log = logging.getLogger(__name__)
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRY_STATUSES = frozenset({502, 503, 504})
-#: concurrent workers (create_many) share one session; keep a connection for each
-POOL_SIZE = 16
 #: seconds added to a rate-limit wait: the reset is the server's clock, rounded to a second
 WAIT_MARGIN = 1.0
 
 
-class _HideKeyInQuery(logging.Filter):
-    """urllib3 logs request lines with their query; the publish endpoint's may hold the key."""
+@dataclass(slots=True)
+class _Call:
+    """One `send` call across its attempts: what it targets and how many tries it has used."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.args and any("api_key=" in str(arg) for arg in record.args):
-            record.msg = redact_text(record.getMessage())
-            record.args = None
-        return True
-
-
-logging.getLogger("urllib3.connectionpool").addFilter(_HideKeyInQuery())
-
-
-class ClientStats:
-    """Requests sent by a client (every attempt counts, as the server's rate limit counts them)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._requests: Counter[tuple[str, str]] = Counter()
-        self.retries = 0
-        self.rate_limit_waits = 0
-        self.waited = 0.0
-
-    def record(self, method: str, path: str) -> None:
-        """Count one request."""
-        with self._lock:
-            self._requests[(method, path)] += 1
-
-    def record_retry(self) -> None:
-        """Count one retry (after a network error or a 5xx)."""
-        with self._lock:
-            self.retries += 1
-
-    def record_wait(self, seconds: float) -> None:
-        """Count one rate-limit wait (pacing or 429) of `seconds`."""
-        with self._lock:
-            self.rate_limit_waits += 1
-            self.waited += seconds
-
-    def snapshot(self) -> dict[tuple[str, str], int]:
-        """Requests by (method, path), path as sent (e.g. `/api/task/3`)."""
-        with self._lock:
-            return dict(self._requests)
-
-    def count(self, method: str | None = None, prefix: str = "") -> int:
-        """Requests with this method (any when None) whose path starts with `prefix`."""
-        return sum(
-            n
-            for (m, path), n in self.snapshot().items()
-            if (method is None or m == method) and path.startswith(prefix)
-        )
-
-    @property
-    def total(self) -> int:
-        """All requests sent."""
-        return self.count()
-
-    def reset(self) -> None:
-        """Forget everything counted so far."""
-        with self._lock:
-            self._requests.clear()
-            self.retries = self.rate_limit_waits = 0
-            self.waited = 0.0
-
-    def __repr__(self) -> str:
-        return (
-            f"ClientStats(total={self.total}, retries={self.retries}, "
-            f"rate_limit_waits={self.rate_limit_waits}, waited={self.waited:.1f})"
-        )
-
-
-def _new_session() -> requests.Session:
-    session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=2, pool_maxsize=POOL_SIZE)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    # requests re-reads the environment on every request (proxies: a walk over os.environ, twice;
-    # ~/.netrc: stat calls), a fifth of the client's CPU per call; `_EnvironmentCache` reads it once
-    # per host instead. (A netrc entry would also have replaced the Authorization header.)
-    session.trust_env = False
-    return session
-
-
-class _EnvironmentCache:
-    """What `trust_env` would have added to a request (proxies, CA bundle), read once per host."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._by_origin: dict[str, dict[str, Any]] = {}
-        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-        self._bundle = bundle or None
-
-    def settings(self, url: str) -> dict[str, Any]:
-        """`proxies=` (and `verify=` when a CA bundle is set) for requests to `url`'s host."""
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
-        found = self._by_origin.get(origin)
-        if found is None:
-            found = {"proxies": requests.utils.get_environ_proxies(url)}
-            if self._bundle is not None and parts.scheme == "https":
-                found["verify"] = self._bundle  # (plain HTTP: requests would stat it for nothing)
-            with self._lock:
-                self._by_origin[origin] = found
-        return found
-
-
-def _maybe_applied(exc: requests.RequestException) -> bool:
-    """False only when the request surely never reached the server (connect failed)."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return False
-    if isinstance(exc, requests.ConnectionError) and exc.args:
-        reason = getattr(exc.args[0], "reason", None)
-        # NewConnectionError (refused, DNS) subclasses ConnectTimeoutError in urllib3 2
-        return not isinstance(reason, urllib3.exceptions.ConnectTimeoutError)
-    return not isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema)
-
-
-def _is_network_error(exc: requests.RequestException) -> bool:
-    return isinstance(
-        exc, requests.ConnectionError | requests.Timeout | requests.exceptions.ChunkedEncodingError
-    )
-
-
-class _Rewinder:
-    """Puts upload bodies back at their start so a retried attempt sends them whole."""
-
-    def __init__(self, data: Any, files: Any) -> None:
-        streams = [data] if data is not None else []
-        if isinstance(files, Mapping):
-            for value in files.values():
-                streams.append(value[1] if isinstance(value, tuple) else value)
-        self._marks = [(s, s.tell()) for s in streams if _seekable(s)]
-
-    def __call__(self) -> None:
-        for stream, mark in self._marks:
-            stream.seek(mark)
-
-
-def _seekable(stream: Any) -> bool:
-    if isinstance(stream, io.IOBase):
-        return stream.seekable()
-    return hasattr(stream, "seek") and hasattr(stream, "tell")
+    method: str
+    url: str
+    path: str
+    bucket: str
+    safe: bool  # idempotent, so a network error or a 5xx may be retried
+    attempt: int = 0
+    waits: int = 0
 
 
 class Client:
@@ -234,9 +102,9 @@ class Client:
         self.timeout = timeout
         self.retry = retry if retry is not None else RetryPolicy()
         self._owns_session = session is None
-        self.session = session if session is not None else _new_session()
+        self.session = session if session is not None else new_session()
         # a caller's own session keeps requests' per-request environment handling
-        self._environment = _EnvironmentCache() if session is None else None
+        self._environment = EnvironmentCache() if session is None else None
         self._on_wait = on_wait
         self._sleep = sleep
         self._clock = clock
@@ -350,40 +218,14 @@ class Client:
         method = method.upper()
         url = self.url(url_or_path)
         path = self._path_of(url)
-        bucket = bucket_of(path)
         safe = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
-        rewind = _Rewinder(data, files)
-        attempt = waits = 0
+        call = _Call(method, url, path, bucket_of(path), safe)
+        rewind = Rewinder(data, files)
         while True:
             rewind()
             kwargs = {"params": params, "json": json, "data": data, "files": files}
-            ticket = self._pace(bucket)
-            try:
-                response = self._send_once(method, url, path, headers, kwargs)
-            except BaseException as exc:
-                self._pacer.release(bucket)
-                if not isinstance(exc, requests.RequestException):
-                    raise
-                applied = _maybe_applied(exc)
-                attempt += 1
-                retryable = _is_network_error(exc) and (safe or not applied)
-                if retryable and attempt <= self.retry.retries:
-                    self._backoff(attempt, method, path, repr(exc))
-                    continue
-                raise self._transport_error(exc, method, url, applied) from _cause(exc, self)
-            self._pacer.observe(bucket, response.headers, ticket)
-            status = response.status_code
-            if 200 <= status < 300:
-                return response
-            if status == 429 and waits < self.retry.rate_limit_waits:
-                delay = self.retry.rate_limit_delay(response.headers, self._clock())
-                if delay <= self.retry.max_wait:
-                    waits += 1
-                    self._wait_window(bucket, delay + WAIT_MARGIN)
-                    continue
-            elif status in RETRY_STATUSES and safe and attempt < self.retry.retries:
-                attempt += 1
-                self._backoff(attempt, method, path, str(status))
+            response = self._attempt(call, headers, kwargs)
+            if response is None or self._try_again(call, response):
                 continue
             return response
 
@@ -453,6 +295,49 @@ class Client:
         log.debug("%s %s -> %s", method, path, response.status_code)
         return response
 
+    def _attempt(
+        self, call: _Call, headers: Mapping[str, str] | None, kwargs: dict[str, Any]
+    ) -> requests.Response | None:
+        """Pace, send once, and feed the pacer; None when a network error is to be retried."""
+        ticket = self._pace(call.bucket)
+        try:
+            response = self._send_once(call.method, call.url, call.path, headers, kwargs)
+        except requests.RequestException as exc:
+            self._pacer.release(call.bucket)
+            self._after_network_error(call, exc)
+            return None
+        except BaseException:
+            self._pacer.release(call.bucket)
+            raise
+        self._pacer.observe(call.bucket, response.headers, ticket)
+        return response
+
+    def _after_network_error(self, call: _Call, exc: requests.RequestException) -> None:
+        """Back off before a retry the policy allows, else raise `TransportError`."""
+        applied = maybe_applied(exc)
+        call.attempt += 1
+        retryable = is_network_error(exc) and (call.safe or not applied)
+        if retryable and call.attempt <= self.retry.retries:
+            self._backoff(call.attempt, call.method, call.path, repr(exc))
+            return
+        error = self._transport_error(exc, call.method, call.url, applied)
+        raise error from error_cause(exc, self._api_key)
+
+    def _try_again(self, call: _Call, response: requests.Response) -> bool:
+        """Wait out a 429 or back off after a 5xx when the policy allows; True to resend."""
+        status = response.status_code
+        if status == 429 and call.waits < self.retry.rate_limit_waits:
+            delay = self.retry.rate_limit_delay(response.headers, self._clock())
+            if delay <= self.retry.max_wait:
+                call.waits += 1
+                self._wait_window(call.bucket, delay + WAIT_MARGIN)
+                return True
+        elif status in RETRY_STATUSES and call.safe and call.attempt < self.retry.retries:
+            call.attempt += 1
+            self._backoff(call.attempt, call.method, call.path, str(status))
+            return True
+        return False
+
     def _pace(self, bucket: str) -> int:
         """Wait until `bucket` may take a request; return the request's pacer ticket."""
         while True:
@@ -488,9 +373,3 @@ class Client:
     ) -> TransportError:
         message = redact_text(f"{type(exc).__name__}: {exc}", [self._api_key])
         return TransportError(message, method=method, url=url, maybe_applied=applied)
-
-
-def _cause(exc: BaseException, client: Client) -> BaseException | None:
-    """Chain the original error unless its text carries the key (a URL with ?api_key=)."""
-    key = client._api_key
-    return None if key and key in str(exc) else exc

@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
-from pbclient.client import POOL_SIZE
 from pbclient.errors import (
     BulkCreateError,
     InvalidDataError,
@@ -34,6 +33,7 @@ from pbclient.errors import (
 )
 from pbclient.managers import Manager, id_of
 from pbclient.resources import Project, Task
+from pbclient.session import POOL_SIZE
 
 __all__ = ["TaskManager"]
 

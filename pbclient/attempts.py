@@ -1,0 +1,63 @@
+"""What `Client.send` needs to repeat an attempt safely: bodies rewound, network errors judged.
+
+A retry must send an upload whole again (`Rewinder`), and may only repeat a call that is not
+idempotent when the first attempt surely never reached the server (`maybe_applied`).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+import urllib3.exceptions
+
+__all__ = ["Rewinder", "error_cause", "is_network_error", "maybe_applied"]
+
+log = logging.getLogger(__name__)
+
+
+class Rewinder:
+    """Puts upload bodies back at their start so a retried attempt sends them whole."""
+
+    def __init__(self, data: Any, files: Any) -> None:
+        streams = [data] if data is not None else []
+        if isinstance(files, Mapping):
+            for value in files.values():
+                streams.append(value[1] if isinstance(value, tuple) else value)
+        self._marks = [(s, s.tell()) for s in streams if _seekable(s)]
+
+    def __call__(self) -> None:
+        for stream, mark in self._marks:
+            stream.seek(mark)
+
+
+def _seekable(stream: Any) -> bool:
+    if isinstance(stream, io.IOBase):
+        return stream.seekable()
+    return hasattr(stream, "seek") and hasattr(stream, "tell")
+
+
+def maybe_applied(exc: requests.RequestException) -> bool:
+    """False only when the request surely never reached the server (connect failed)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    if isinstance(exc, requests.ConnectionError) and exc.args:
+        reason = getattr(exc.args[0], "reason", None)
+        # NewConnectionError (refused, DNS) subclasses ConnectTimeoutError in urllib3 2
+        return not isinstance(reason, urllib3.exceptions.ConnectTimeoutError)
+    return not isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema)
+
+
+def is_network_error(exc: requests.RequestException) -> bool:
+    """True for the errors a retry may cure (connection failures, timeouts, cut bodies)."""
+    return isinstance(
+        exc, requests.ConnectionError | requests.Timeout | requests.exceptions.ChunkedEncodingError
+    )
+
+
+def error_cause(exc: BaseException, api_key: str | None) -> BaseException | None:
+    """The error to chain: the original, unless its text carries the key (a URL with ?api_key=)."""
+    return None if api_key and api_key in str(exc) else exc
