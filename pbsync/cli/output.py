@@ -265,6 +265,8 @@ class ProgressReporter(Reporter):
         self.left = 0
         self._lock = threading.Lock()
         self._announced: set[tuple[str, int]] = set()
+        #: the last announced window's end per bucket: the next one tells the window's length
+        self._last_until: dict[str, float] = {}
 
     def start(self, plan: Plan) -> None:
         self.left = plan.count(CreateTasks)
@@ -293,7 +295,12 @@ class ProgressReporter(Reporter):
             if window in self._announced:
                 return
             self._announced.add(window)
-            self.console.print(wait_message(wait, self.left, self._limit(wait.path)))
+            # servers may use another window than PYBOSSA's 900 s (`serve --rate-limit 40/60`):
+            # once two windows were seen, their distance is the length the estimate uses
+            previous = self._last_until.get(wait.path)
+            self._last_until[wait.path] = wait.until
+            length = wait.until - previous if previous and wait.until - previous >= 1 else WINDOW
+            self.console.print(wait_message(wait, self.left, self._limit(wait.path), length))
 
     def finish(self, report: Report) -> None:
         self.close()
@@ -310,13 +317,20 @@ class ProgressReporter(Reporter):
         return getattr(found, "limit", None)
 
 
-def wait_message(wait: RateLimitWait, left: int, limit: int | None) -> str:
-    """ "3,412 tasks left, next window at 14:05, done about 16:20" (local time)."""
+def wait_message(wait: RateLimitWait, left: int, limit: int | None, window: float = WINDOW) -> str:
+    """ "3,412 tasks left, next window at 14:05, done about 16:20" (local time).
+
+    Args:
+        wait: the wait being announced.
+        left: tasks still to create.
+        limit: the bucket's `X-RateLimit-Limit` (PYBOSSA's 300 when unknown).
+        window: the window's length in seconds.
+    """
     at = datetime.fromtimestamp(wait.until).strftime("%H:%M")
     if not left:
         return f"rate limit reached on {wait.path}: waiting until {at}"
     per_window = max((limit or 300) - 1, 1)  # PYBOSSA lets limit - 1 through per window
     windows = math.ceil(left / per_window)
-    done = wait.until + (windows - 1) * WINDOW + min(left, per_window) * 0.05
+    done = wait.until + (windows - 1) * window + min(left, per_window) * 0.05
     end = datetime.fromtimestamp(max(done, time.time())).strftime("%H:%M")
     return f"{left:,} tasks left, next window at {at}, done about {end}"
