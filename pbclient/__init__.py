@@ -15,6 +15,7 @@ managers (`client.projects`, `client.tasks`, ...), its resource classes living i
 `pbclient.resources`.
 """
 
+from pbclient import legacy, legacy_helping, legacy_projects, legacy_tasks
 from pbclient.client import Client
 from pbclient.errors import (
     AuthenticationError,
@@ -29,51 +30,8 @@ from pbclient.errors import (
     ServerError,
     TransportError,
 )
-from pbclient.legacy import (
-    OFFSET_WARNING,
-    _forbidden_attributes,
-    _opts,
-    _pybossa_req,
-    create_category,
-    create_helpingmaterial,
-    create_project,
-    create_task,
-    delete_category,
-    delete_helping_material,
-    delete_helpingmaterial,
-    delete_project,
-    delete_task,
-    delete_taskrun,
-    find_category,
-    find_helping_materials,
-    find_helpingmaterials,
-    find_project,
-    find_results,
-    find_taskruns,
-    find_tasks,
-    find_users,
-    get_categories,
-    get_category,
-    get_helping_material,
-    get_helping_materials,
-    get_helpingmaterials,
-    get_project,
-    get_projects,
-    get_result,
-    get_results,
-    get_task,
-    get_taskrun,
-    get_taskruns,
-    get_tasks,
-    requests,
-    set,
-    update_category,
-    update_helping_material,
-    update_helpingmaterial,
-    update_project,
-    update_result,
-    update_task,
-)
+from pbclient.legacy import *  # noqa: F403
+from pbclient.legacy_helping import *  # noqa: F403
 from pbclient.legacy_objects import (
     Category,
     DomainObject,
@@ -83,10 +41,11 @@ from pbclient.legacy_objects import (
     Task,
     TaskRun,
 )
+from pbclient.legacy_projects import *  # noqa: F403
+from pbclient.legacy_tasks import *  # noqa: F403
 from pbclient.retry import RateLimitWait, RetryPolicy
 
 __all__ = [
-    "OFFSET_WARNING",
     "AuthenticationError",
     "BulkCreateError",
     "Category",
@@ -108,46 +67,9 @@ __all__ = [
     "Task",
     "TaskRun",
     "TransportError",
-    "_forbidden_attributes",
-    "_opts",
-    "_pybossa_req",
-    "create_category",
-    "create_helpingmaterial",
-    "create_project",
-    "create_task",
-    "delete_category",
-    "delete_helping_material",
-    "delete_helpingmaterial",
-    "delete_project",
-    "delete_task",
-    "delete_taskrun",
-    "find_category",
-    "find_helping_materials",
-    "find_helpingmaterials",
-    "find_project",
-    "find_results",
-    "find_taskruns",
-    "find_tasks",
-    "find_users",
-    "get_categories",
-    "get_category",
-    "get_helping_material",
-    "get_helping_materials",
-    "get_helpingmaterials",
-    "get_project",
-    "get_projects",
-    "get_result",
-    "get_results",
-    "get_task",
-    "get_taskrun",
-    "get_taskruns",
-    "get_tasks",
-    "requests",
-    "set",
-    "update_category",
-    "update_helping_material",
-    "update_helpingmaterial",
-    "update_project",
-    "update_result",
-    "update_task",
 ]
+# the legacy module API: each module's __all__ names what it adds to the package
+__all__ += legacy.__all__
+__all__ += legacy_projects.__all__
+__all__ += legacy_tasks.__all__
+__all__ += legacy_helping.__all__
