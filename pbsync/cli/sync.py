@@ -15,11 +15,13 @@ import click
 from rich.console import Console
 
 import pbsync
+from pbclient.errors import AuthenticationError, TransportError
 from pbsync.actions import (
     Plan,
 )
 from pbsync.apply import check
 from pbsync.cli import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, GlobalOptions, remember_secret
+from pbsync.cli.explain import auth_message, transport_message
 from pbsync.cli.output import ProgressReporter, plan_json, render_plan, render_report
 from pbsync.config import resolve
 from pbsync.embedded import Connection, connect
@@ -43,17 +45,23 @@ def _connection(
     settings = resolve(endpoint=opts.endpoint, api_key=opts.api_key, profile=opts.profile)
     remember_secret(settings.api_key)
     on_wait = reporter.rate_limit_wait if reporter is not None else None
-    with connect(settings, on_wait=on_wait) as conn:
-        remember_secret(getattr(conn.client, "_api_key", None))
-        if conn.embedded:
-            err.print(
-                f"No PYBOSSA endpoint configured: using the embedded local server ({conn.store}); "
-                "set --endpoint or PYBOSSA_ENDPOINT to use another.",
-                highlight=False,
-            )
-        if reporter is not None:
-            reporter.client = conn.client
-        yield conn
+    server = settings.endpoint or "the embedded local server"
+    try:
+        with connect(settings, on_wait=on_wait) as conn:
+            remember_secret(getattr(conn.client, "_api_key", None))
+            if conn.embedded:
+                err.print(
+                    "No PYBOSSA endpoint configured: using the embedded local server "
+                    f"({conn.store}); set --endpoint or PYBOSSA_ENDPOINT to use another.",
+                    highlight=False,
+                )
+            if reporter is not None:
+                reporter.client = conn.client
+            yield conn
+    except TransportError as exc:
+        raise PbsyncError(transport_message(exc, server)) from exc
+    except AuthenticationError as exc:
+        raise PbsyncError(auth_message(exc, server, settings.api_key is not None)) from exc
 
 
 def _consoles(as_json: bool, quiet: bool) -> tuple[Console, Console]:

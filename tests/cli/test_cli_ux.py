@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
+import socket
 import time
 from datetime import datetime
+from pathlib import Path
 
+import pytest
+from click.testing import CliRunner, Result
 from rich.console import Console
 
 from pbclient.client import Client
 from pbclient.retry import RateLimitWait
+from pbsync.cli import main
 from pbsync.cli.output import ProgressReporter
 from pbsync.server import LocalServer
 
@@ -36,3 +41,58 @@ def test_wait_estimate_uses_the_window_length_the_server_showed() -> None:
     assert ends[1] in expected, console.export_text()
     # the first could only assume PYBOSSA's 900 s windows
     assert ends[0] == _hhmm(first + 4 * 900 + 39 * 0.05)
+
+
+SHORT = "pbsynctest_ux"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "proj"
+    folder.mkdir()
+    (folder / "project.toml").write_text(
+        f'[project]\nname = "UX test"\nshort_name = "{SHORT}"\ndescription = "d"\n',
+        encoding="utf-8",
+    )
+    (folder / "tasks.csv").write_text("url\nhttps://example.org/1.png\n", encoding="utf-8")
+    return folder
+
+
+def _run(tmp_path: Path, *args: str) -> Result:
+    env = {"HOME": str(tmp_path), "PYBOSSA_ENDPOINT": None, "PYBOSSA_API_KEY": None}
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def _errors(result: Result) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.startswith("error:")]
+
+
+def test_a_wrong_api_key_is_named_as_such(
+    tmp_path: Path, folder: Path, endpoint: str, clean_server: None
+) -> None:
+    result = _run(tmp_path, "--endpoint", endpoint, "--api-key", "not-a-key", "push", str(folder))
+    assert result.exit_code == 1
+    [line] = _errors(result)
+    assert f"the API key was not accepted by {endpoint}" in line
+    assert "POST /api/project answered 401" in line and "not-a-key" not in result.output
+
+
+def test_no_api_key_says_one_is_needed(
+    tmp_path: Path, folder: Path, endpoint: str, clean_server: None
+) -> None:
+    result = _run(tmp_path, "--endpoint", endpoint, "push", str(folder))
+    assert result.exit_code == 1
+    [line] = _errors(result)
+    assert f"{endpoint} needs an API key" in line and "PYBOSSA_API_KEY" in line
+
+
+def test_an_unreachable_endpoint_is_one_line_with_a_hint(tmp_path: Path, folder: Path) -> None:
+    with socket.socket() as sock:  # a port nobody listens on: bound, never listening
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        result = _run(tmp_path, "--endpoint", url, "--api-key", "k", "diff", str(folder))
+    assert result.exit_code == 1
+    assert _errors(result) == [
+        f"error: cannot reach {url} (connection refused): is the server running, and is the "
+        "port right?"
+    ]
