@@ -7,6 +7,7 @@ Short names created by tests must start with `pbsynctest` so an external run can
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 
@@ -16,6 +17,8 @@ import requests
 from pbsync.server import LocalServer
 
 TEST_PREFIX = "pbsynctest"
+
+log = logging.getLogger(__name__)
 
 
 def _external() -> tuple[str, str] | None:
@@ -70,37 +73,52 @@ def api_key(pbserver: LocalServer | None) -> str:
     return pbserver.api_key
 
 
-def _delete_test_projects(endpoint: str, key: str) -> None:
-    """Delete the external server's projects whose short_name starts with the test prefix."""
-    headers = {"Authorization": key}
+def _prefixed_ids(session: requests.Session, endpoint: str, resource: str) -> list[int]:
+    """Ids of the caller's `resource` rows whose short_name starts with the test prefix."""
+    last_id, found = 0, []
+    while True:
+        params = {"limit": 100, "last_id": last_id}
+        page = session.get(f"{endpoint}/api/{resource}", params=params, timeout=30)
+        page.raise_for_status()
+        rows = page.json()
+        if not rows:
+            return found
+        found += [r["id"] for r in rows if str(r.get("short_name", "")).startswith(TEST_PREFIX)]
+        last_id = rows[-1]["id"]
+
+
+def _delete_test_objects(endpoint: str, key: str) -> None:
+    """Delete the external server's projects, then categories, named with the test prefix.
+
+    Authenticated project lists only hold the caller's own projects, so nobody else's are touched;
+    projects go first because a category still in use cannot be deleted.
+    """
     with requests.Session() as session:
-        last_id = 0
-        doomed = []
-        while True:
-            params = {"limit": 100, "last_id": last_id}
-            page = session.get(
-                f"{endpoint}/api/project", params=params, headers=headers, timeout=30
-            )
-            page.raise_for_status()
-            rows = page.json()
-            if not rows:
-                break
-            doomed += [
-                p["id"] for p in rows if str(p.get("short_name", "")).startswith(TEST_PREFIX)
-            ]
-            last_id = rows[-1]["id"]
-        for pid in doomed:
-            session.delete(f"{endpoint}/api/project/{pid}", headers=headers, timeout=30)
+        session.headers["Authorization"] = key
+        for resource in ("project", "category"):
+            for row_id in _prefixed_ids(session, endpoint, resource):
+                resp = session.delete(f"{endpoint}/api/{resource}/{row_id}", timeout=30)
+                if resp.status_code not in (204, 404):
+                    log.warning("test %s %d not deleted: %d", resource, row_id, resp.status_code)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _external_cleanup() -> Iterator[None]:
+    """Against an external PYBOSSA, leave no test projects or categories behind the session."""
+    yield
+    external = _external()
+    if external is not None:
+        _delete_test_objects(*external)
 
 
 @pytest.fixture
 def clean_server(pbserver: LocalServer | None, endpoint: str, api_key: str) -> Iterator[None]:
-    """Start the test from an empty server (local: reset; external: delete test projects)."""
+    """Start the test from an empty server (local: reset; external: delete test objects)."""
     if pbserver is not None:
         pbserver.reset()
         pbserver.stats.reset()
     else:
-        _delete_test_projects(endpoint, api_key)
+        _delete_test_objects(endpoint, api_key)
     yield
     if pbserver is not None:
         pbserver.faults.clear()

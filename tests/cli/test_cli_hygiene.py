@@ -8,7 +8,6 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from pbsync.cli import main
-from pbsync.server import LocalServer
 
 SHORT = "pbsynctest_hygiene"
 
@@ -24,11 +23,11 @@ def write_project(folder: Path) -> Path:
 
 
 def test_key_from_the_environment_is_never_shown_or_stored(
-    local_server: LocalServer, tmp_path: Path
+    endpoint: str, api_key: str, clean_server: None, tmp_path: Path
 ) -> None:
     folder = write_project(tmp_path / "p")
-    key = local_server.api_key
-    env = {"HOME": str(tmp_path), "PYBOSSA_ENDPOINT": local_server.url, "PYBOSSA_API_KEY": key}
+    key = api_key
+    env = {"HOME": str(tmp_path), "PYBOSSA_ENDPOINT": endpoint, "PYBOSSA_API_KEY": key}
     runner = CliRunner()
     outputs = []
     for args in (["-vv", "push", str(folder), "--yes"], ["-vv", "diff", str(folder), "--json"]):
@@ -43,12 +42,14 @@ def test_key_from_the_environment_is_never_shown_or_stored(
         assert key not in text
     for record in (folder / ".pbsync" / "state.json", tmp_path / "copy" / ".pbsync" / "state.json"):
         stored = record.read_text(encoding="utf-8")
-        assert key not in stored and local_server.url in stored
+        assert key not in stored and endpoint in stored
 
 
-def test_json_stdout_is_only_json_even_verbose(local_server: LocalServer, tmp_path: Path) -> None:
+def test_json_stdout_is_only_json_even_verbose(
+    endpoint: str, api_key: str, clean_server: None, tmp_path: Path
+) -> None:
     folder = write_project(tmp_path / "p")
-    target = ["--endpoint", local_server.url, "--api-key", local_server.api_key]
+    target = ["--endpoint", endpoint, "--api-key", api_key]
     env = {"HOME": str(tmp_path), "PYBOSSA_ENDPOINT": None, "PYBOSSA_API_KEY": None}
     runner = CliRunner()
     pushed = runner.invoke(main, [*target, "-v", "push", str(folder), "--json"], env=env)
@@ -58,9 +59,11 @@ def test_json_stdout_is_only_json_even_verbose(local_server: LocalServer, tmp_pa
     assert diffed.exit_code == 0 and json.loads(diffed.stdout)["in_sync"] is True
 
 
-def test_quiet_prints_nothing_but_errors(local_server: LocalServer, tmp_path: Path) -> None:
+def test_quiet_prints_nothing_but_errors(
+    endpoint: str, api_key: str, clean_server: None, tmp_path: Path
+) -> None:
     folder = write_project(tmp_path / "p")
-    target = ["--endpoint", local_server.url, "--api-key", local_server.api_key]
+    target = ["--endpoint", endpoint, "--api-key", api_key]
     env = {"HOME": str(tmp_path), "PYBOSSA_ENDPOINT": None, "PYBOSSA_API_KEY": None}
     runner = CliRunner()
     quiet = runner.invoke(main, [*target, "-q", "push", str(folder), "--yes"], env=env)

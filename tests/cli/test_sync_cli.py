@@ -1,4 +1,4 @@
-"""`pbsync diff / push / pull` through click's CliRunner against the local server."""
+"""`pbsync diff / push / pull` through click's CliRunner against the test server."""
 
 from __future__ import annotations
 
@@ -28,12 +28,12 @@ def write_project(folder: Path, rows: int = 2, description: str = "d") -> Path:
 
 
 @pytest.fixture
-def run(local_server: LocalServer, tmp_path: Path) -> object:
+def run(endpoint: str, api_key: str, clean_server: None, tmp_path: Path) -> object:
     runner = CliRunner()
     env = {"HOME": str(tmp_path), "PYBOSSA_ENDPOINT": None, "PYBOSSA_API_KEY": None}
 
     def invoke(*args: str, input: str | None = None, connect: bool = True) -> Result:
-        target = ["--endpoint", local_server.url, "--api-key", local_server.api_key]
+        target = ["--endpoint", endpoint, "--api-key", api_key]
         return runner.invoke(main, [*(target if connect else []), *args], input=input, env=env)
 
     return invoke
@@ -63,7 +63,7 @@ def test_diff_shows_field_level_changes(run, folder: Path) -> None:  # type: ign
     assert "info.task_presenter" in result.stdout and "+<p>new line</p>" in result.stdout
 
 
-def test_push_json_report(run, folder: Path, local_server: LocalServer) -> None:  # type: ignore[no-untyped-def]
+def test_push_json_report(run, folder: Path) -> None:  # type: ignore[no-untyped-def]
     result = run("push", str(folder), "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)["report"]
@@ -91,27 +91,30 @@ def test_validation_errors_one_per_line_and_nothing_sent(
     assert local_server.stats.total() == 0
 
 
-def test_deletions_need_confirmation(run, folder: Path, local_server: LocalServer) -> None:  # type: ignore[no-untyped-def]
+def test_deletions_need_confirmation(run, folder: Path, endpoint: str, api_key: str) -> None:  # type: ignore[no-untyped-def]
     run("push", str(folder))
     write_project(folder, rows=1)
     result = run("push", str(folder), "--prune", input="n\n")
     assert result.exit_code == 1 and "Cancelled" in result.stdout
-    assert len(_tasks(local_server)) == 2
+    assert len(_tasks(endpoint, api_key)) == 2
     no_answer = run("push", str(folder), "--prune", input="")
     assert no_answer.exit_code == 1 and "not confirmed" in no_answer.stderr
     result = run("push", str(folder), "--prune", "--yes")
     assert result.exit_code == 0, result.output
-    assert len(_tasks(local_server)) == 1
+    assert len(_tasks(endpoint, api_key)) == 1
 
 
-def _tasks(server: LocalServer) -> list[object]:
-    with Client(server.url, server.api_key) as client:
-        return list(client.request("GET", "/api/task", params={"limit": 100}))
+def _tasks(endpoint: str, api_key: str) -> list[object]:
+    """The tasks of the project SHORT."""
+    with Client(endpoint, api_key) as client:
+        (project,) = client.request("GET", "/api/project", params={"short_name": SHORT})
+        params = {"project_id": project["id"], "limit": 100}
+        return list(client.request("GET", "/api/task", params=params))
 
 
-def test_conflict_is_one_red_line(run, folder: Path, local_server: LocalServer) -> None:  # type: ignore[no-untyped-def]
+def test_conflict_is_one_red_line(run, folder: Path, endpoint: str, api_key: str) -> None:  # type: ignore[no-untyped-def]
     run("push", str(folder))
-    with Client(local_server.url, local_server.api_key) as client:
+    with Client(endpoint, api_key) as client:
         pid = client.request("GET", "/api/project", params={"short_name": SHORT})[0]["id"]
         client.request("PUT", f"/api/project/{pid}", json={"description": "web"})
     write_project(folder, description="mine")
@@ -132,9 +135,9 @@ def test_pull_then_diff_in_sync(run, folder: Path, tmp_path: Path) -> None:  # t
     assert run("diff", str(copy)).exit_code == 0
 
 
-def test_bad_key_is_an_error_and_stays_hidden(run, folder: Path, local_server: LocalServer) -> None:  # type: ignore[no-untyped-def]
+def test_bad_key_is_an_error_and_stays_hidden(run, folder: Path, endpoint: str) -> None:  # type: ignore[no-untyped-def]
     result = CliRunner().invoke(
-        main, ["--endpoint", local_server.url, "--api-key", "not-a-key-12345", "push", str(folder)]
+        main, ["--endpoint", endpoint, "--api-key", "not-a-key-12345", "push", str(folder)]
     )
     assert result.exit_code == 1
     assert "not-a-key-12345" not in result.output

@@ -12,8 +12,6 @@ from pbclient.client import Client
 from pbclient.errors import BulkCreateError
 from pbclient.resources import Project
 
-pytestmark = pytest.mark.faults
-
 
 def _infos(project: Project, client: Client) -> list[Any]:
     return [t.info for t in client.tasks.iter(project_id=project.id)]
@@ -61,6 +59,7 @@ class _DropAfterSending(HTTPAdapter):
         return response
 
 
+@pytest.mark.faults
 def test_lost_answers_after_the_server_acted_make_no_duplicates(
     local_server: Any, client: Client, project: Project
 ) -> None:
@@ -73,6 +72,7 @@ def test_lost_answers_after_the_server_acted_make_no_duplicates(
     assert len(_infos(project, client)) == 20
 
 
+@pytest.mark.faults
 def test_dropped_before_acting_is_created_again(
     local_server: Any, client: Client, project: Project
 ) -> None:
@@ -83,6 +83,7 @@ def test_dropped_before_acting_is_created_again(
     assert sorted(i["n"] for i in _infos(project, client)) == list(range(10))
 
 
+@pytest.mark.faults
 def test_definite_failure_stops_and_reports_what_was_created(
     local_server: Any, client: Client, project: Project
 ) -> None:
@@ -94,6 +95,7 @@ def test_definite_failure_stops_and_reports_what_was_created(
     assert len(_infos(project, client)) == len(created)
 
 
+@pytest.mark.faults
 def test_a_429_burst_is_waited_out_and_every_task_is_created_once(
     local_server: Any, client: Client, project: Project, fake_time: Any
 ) -> None:
@@ -108,6 +110,7 @@ def test_a_429_burst_is_waited_out_and_every_task_is_created_once(
     assert fake_time.waits, "the client waited instead of failing"
 
 
+@pytest.mark.faults
 def test_a_5xx_burst_is_reconciled_not_reposted_blindly(
     local_server: Any, client: Client, project: Project
 ) -> None:

@@ -279,7 +279,7 @@ def test_helping_materials(wire: Wire, tmp_path: Path) -> None:
     assert pbclient.find_helping_materials(project.id, id=link.id) == []
 
 
-def test_find_users(legacy_server: str, local_server: Any) -> None:
+def test_find_users(legacy_server: str) -> None:
     users = pbclient.find_users()
     assert users and all(isinstance(u, pbclient.legacy_objects.User) for u in users)
 
@@ -362,5 +362,7 @@ def test_shared_clients_survive_eviction_while_in_use(legacy_server: str) -> Non
         client = shared_client(legacy_server, f"key{i % 7}")  # unknown keys: anonymous reads
         return len(client.request("GET", "/api/category"))
 
+    expected = call(0)
+    assert expected >= 2  # at least the default categories
     with ThreadPoolExecutor(6) as pool:
-        assert list(pool.map(call, range(60))) == [2] * 60
+        assert list(pool.map(call, range(60))) == [expected] * 60

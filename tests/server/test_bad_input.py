@@ -90,6 +90,7 @@ def test_huge_integer_ids_and_cursors(admin: Api) -> None:
 
 @pytest.mark.parametrize("text", SQLISH)
 def test_sql_looking_strings_are_just_data(admin: Api, text: str) -> None:
+    categories = admin.ok("GET", "/api/category", params={"limit": 100})
     project = admin.project(long_description=text, info={text: text})
     task = admin.task(project["id"], info={"q": text})
     assert admin.ok("GET", f"/api/project/{project['id']}")["long_description"] == text
@@ -101,7 +102,7 @@ def test_sql_looking_strings_are_just_data(admin: Api, text: str) -> None:
     assert admin.ok("GET", "/api/task", params={"info": f"{text}::{text}"}) == []
     assert admin.get("/api/task", params={"orderby": text}).status_code == 415
     assert admin.get("/api/task", params={text: "1"}).status_code == 415
-    assert len(admin.ok("GET", "/api/category")) == 2
+    assert admin.ok("GET", "/api/category", params={"limit": 100}) == categories
 
 
 def test_nul_bytes_and_odd_unicode(admin: Api) -> None:

@@ -153,9 +153,8 @@ def test_delete_task_deletes_its_task_runs(admin: Api) -> None:
 
 
 def test_category_crud_by_admin(admin: Api) -> None:
-    cat = admin.ok(
-        "POST", "/api/category", json={"name": "C", "short_name": "c", "description": "x"}
-    )
+    body = {"name": "C", "short_name": "pbsynctest_c", "description": "x"}
+    cat = admin.ok("POST", "/api/category", json=body)
     assert sorted(cat) == CATEGORY_KEYS
     project = admin.project(category_id=cat["id"])
     assert project["category_id"] == cat["id"]

@@ -1,4 +1,4 @@
-"""apply / push against the local server, counting the requests it really received."""
+"""apply / push over HTTP; against the local server, counting the requests it really received."""
 
 from __future__ import annotations
 
@@ -43,8 +43,9 @@ def writes(server: LocalServer) -> dict[tuple[str, str], int]:
 
 
 @pytest.fixture
-def client(local_server: LocalServer) -> Iterator[Client]:
-    with Client(local_server.url, local_server.api_key) as c:
+def client(endpoint: str, api_key: str, clean_server: None) -> Iterator[Client]:
+    """The admin's client on a clean server (the local one, or an external PYBOSSA)."""
+    with Client(endpoint, api_key) as c:
         yield c
 
 

@@ -1,4 +1,4 @@
-"""RemoteProject.fetch against the local server: shape and request counts."""
+"""RemoteProject.fetch over HTTP: shape, and request counts against the local server."""
 
 from __future__ import annotations
 
@@ -16,17 +16,19 @@ SHORT = "pbsynctest_remote"
 
 
 @pytest.fixture
-def client(local_server: LocalServer) -> Iterator[Client]:
-    with Client(local_server.url, local_server.api_key) as c:
+def client(endpoint: str, api_key: str, clean_server: None) -> Iterator[Client]:
+    """The admin's client on a clean server (the local one, or an external PYBOSSA)."""
+    with Client(endpoint, api_key) as c:
         yield c
 
 
 def make_project(client: Client, n_tasks: int) -> int:
+    (sensing,) = client.request("GET", "/api/category", params={"short_name": "sensing"})
     body = {
         "name": "R",
         "short_name": SHORT,
         "description": "d",
-        "category_id": 2,
+        "category_id": sensing["id"],
         "info": {"task_presenter": "<p/>", "web": 1},
     }
     project_id = int(client.request("POST", "/api/project", json=body)["id"])
