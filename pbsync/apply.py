@@ -340,20 +340,25 @@ def _create_concurrently(
     """POST every task with at most `WORKERS` in flight; yields each task once it is created.
 
     Progress is yielded in the caller's thread, so an exception there (a reporter, Ctrl-C) stops
-    the pool: queued tasks are cancelled, in-flight ones finish.
+    the pool: queued tasks are cancelled, in-flight ones finish. On Ctrl-C the pool is not waited
+    for: a worker may be sleeping through a rate-limit window (up to 15 minutes on PYBOSSA); the
+    connection's stoppable sleep (embedded.connect) wakes it, and a re-run creates what is missing.
     """
     pending = iter(tasks)
-    with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="pbsync-task") as pool:
-        running: dict[Future[Any], TaskState] = {}
-        try:
-            for task in pending:
-                running[pool.submit(_post_task, client, project_id, task)] = task
-                if len(running) >= WORKERS:
-                    yield from _drain(running, FIRST_COMPLETED)
-            yield from _drain(running, None)
-        finally:
-            for future in running:
-                future.cancel()
+    pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="pbsync-task")
+    running: dict[Future[Any], TaskState] = {}
+    interrupted = False
+    try:
+        for task in pending:
+            running[pool.submit(_post_task, client, project_id, task)] = task
+            if len(running) >= WORKERS:
+                yield from _drain(running, FIRST_COMPLETED)
+        yield from _drain(running, None)
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
+    finally:
+        pool.shutdown(wait=not interrupted, cancel_futures=True)
 
 
 def _drain(running: dict[Future[Any], TaskState], until: str | None) -> Iterator[TaskState]:

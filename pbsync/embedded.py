@@ -8,6 +8,7 @@ one command, and talks to it with that store's admin key.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pbclient.client import Client
 from pbclient.retry import RateLimitWait
 from pbsync.config import Settings
 
-__all__ = ["EMBEDDED_TARGET", "Connection", "connect"]
+__all__ = ["EMBEDDED_TARGET", "Connection", "Stopped", "connect"]
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,24 @@ log = logging.getLogger(__name__)
 EMBEDDED_TARGET = "embedded"
 #: requests per window for the embedded server: effectively none, but reported in the headers
 UNLIMITED = 1_000_000_000
+
+
+class Stopped(Exception):
+    """Raised in a client's wait (rate-limit window, retry back-off) once the command is ending."""
+
+
+def _stoppable_sleep(stop: threading.Event) -> Callable[[float], None]:
+    """A `sleep` for the client that ends early, raising `Stopped`, once `stop` is set.
+
+    Task workers sleep through rate-limit windows (up to 15 minutes on PYBOSSA); when the command
+    stops (Ctrl-C, an error) they must not keep the process alive, nor send anything afterwards.
+    """
+
+    def sleep(seconds: float) -> None:
+        if stop.wait(seconds):
+            raise Stopped("the command is stopping")
+
+    return sleep
 
 
 @dataclass(frozen=True)
@@ -55,9 +74,14 @@ def connect(
         settings: from `config.resolve`.
         on_wait: passed to the client (called before it sleeps for a rate-limit window).
     """
+    stop = threading.Event()
+    sleep = _stoppable_sleep(stop)
     if settings.endpoint is not None:
-        with Client(settings.endpoint, settings.api_key, on_wait=on_wait) as client:
-            yield Connection(client=client, target=settings.endpoint, url=settings.endpoint)
+        with Client(settings.endpoint, settings.api_key, on_wait=on_wait, sleep=sleep) as client:
+            try:
+                yield Connection(client=client, target=settings.endpoint, url=settings.endpoint)
+            finally:
+                stop.set()
         return
     from pbsync.server import LocalServer, default_db_path
 
@@ -66,9 +90,12 @@ def connect(
     # against the default 300 a limit-less server advertises
     with (
         LocalServer(db=db, port=0, rate_limit=UNLIMITED) as server,
-        Client(server.url, server.api_key, on_wait=on_wait) as client,
+        Client(server.url, server.api_key, on_wait=on_wait, sleep=sleep) as client,
     ):
         log.info("embedded local server on %s (store %s)", server.url, db)
-        yield Connection(
-            client=client, target=EMBEDDED_TARGET, url=server.url, embedded=True, store=db
-        )
+        try:
+            yield Connection(
+                client=client, target=EMBEDDED_TARGET, url=server.url, embedded=True, store=db
+            )
+        finally:
+            stop.set()
