@@ -106,7 +106,23 @@ class PbsyncGroup(click.Group):
         sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
-@click.group(cls=PbsyncGroup, context_settings={"help_option_names": ["-h", "--help"]})
+EXAMPLES = """\b
+Examples:
+  pbsync init demo --template image-classification
+  pbsync diff demo              # what a push would change (exit 2: changes)
+  pbsync push demo --yes        # make the server match the folder
+  pbsync pull demo demo-copy    # write a server's project into a folder
+  PYBOSSA_ENDPOINT=https://crowdcrafting.org pbsync push demo
+
+\b
+The API key comes from --api-key, PYBOSSA_API_KEY or ~/.pybossa.cfg (pbs's file).
+With no endpoint anywhere, pbsync uses its embedded local server (`pbsync serve`
+runs the same server for other clients). `pbsync COMMAND --help` shows a command's options."""
+
+
+@click.group(
+    cls=PbsyncGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXAMPLES
+)
 @click.version_option(__version__, prog_name="pbsync")
 @click.option("--endpoint", metavar="URL", help="PYBOSSA server URL [env: PYBOSSA_ENDPOINT].")
 @click.option("--api-key", metavar="KEY", help="API key [env: PYBOSSA_API_KEY].")

@@ -16,7 +16,12 @@ from pbsync.scaffold import DEFAULT_TEMPLATE, list_templates, scaffold
 log = logging.getLogger(__name__)
 
 
-@click.command("init")
+@click.command(
+    "init",
+    short_help="Start a project folder from a template.",
+    epilog="\b\nExamples:\n  pbsync init --list\n  pbsync init demo --template transcription"
+    ' --name "Old letters"',
+)
 @click.argument("directory", required=False, default=".", type=click.Path(path_type=Path))
 @click.option(
     "-t",
@@ -43,11 +48,8 @@ def init(
     list_only: bool,
     force: bool,
 ) -> None:
-    """Create the project folder DIRECTORY (default: here) from a template.
-
-    Errors (`ScaffoldError`) propagate to the `pbsync` group, which prints them as one red line and
-    exits with 1.
-    """
+    """Create the project folder DIRECTORY (default: here) from a template."""
+    # errors (ScaffoldError) propagate to the `pbsync` group: one red line, exit code 1
     out = Console()
     if list_only:
         _print_templates(out)

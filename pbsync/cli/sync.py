@@ -74,7 +74,10 @@ def _emit_json(document: Any) -> None:
     click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str))
 
 
-@click.command()
+@click.command(
+    short_help="Show what a push would change.",
+    epilog="\b\nExamples:\n  pbsync diff demo\n  pbsync diff --json demo | jq .summary",
+)
 @folder_argument
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.pass_context
@@ -92,7 +95,11 @@ def diff(ctx: click.Context, directory: Path, as_json: bool) -> None:
     ctx.exit(EXIT_OK if plan.empty else EXIT_CHANGES)
 
 
-@click.command()
+@click.command(
+    short_help="Make the server match the folder.",
+    epilog="\b\nExamples:\n  pbsync push demo --yes\n  pbsync push demo --dry-run\n"
+    "  pbsync push demo --prune --yes   # also delete what the folder no longer has",
+)
 @folder_argument
 @click.option("--dry-run", is_flag=True, help="Print the plan; send no write.")
 @click.option("--prune", is_flag=True, help="Delete remote-only helping materials and tasks.")
@@ -160,7 +167,11 @@ def push(
         ctx.exit(EXIT_ERROR)
 
 
-@click.command()
+@click.command(
+    short_help="Write a server's project into a folder.",
+    epilog="\b\nExamples:\n  pbsync pull demo              # into ./demo\n"
+    "  pbsync pull demo demo-copy --no-tasks",
+)
 @click.argument("short_name")
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--tasks/--no-tasks", default=True, help="Also write the tasks (default: yes).")

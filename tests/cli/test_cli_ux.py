@@ -96,3 +96,19 @@ def test_an_unreachable_endpoint_is_one_line_with_a_hint(tmp_path: Path, folder:
         f"error: cannot reach {url} (connection refused): is the server running, and is the "
         "port right?"
     ]
+
+
+@pytest.mark.parametrize("command", ["init", "diff", "push", "pull"])
+def test_each_command_help_has_examples(tmp_path: Path, command: str) -> None:
+    result = _run(tmp_path, command, "--help")
+    assert result.exit_code == 0
+    assert f"Examples:\n  pbsync {command} " in result.stdout.replace("\n    ", "\n  ")
+    assert "ScaffoldError" not in result.stdout  # no notes meant for developers
+
+
+def test_main_help_lists_whole_command_summaries_and_examples(tmp_path: Path) -> None:
+    result = _run(tmp_path, "--help")
+    assert result.exit_code == 0
+    commands = result.stdout.split("Commands:")[1].split("Examples:")[0]
+    assert "..." not in commands and "diff   Show what a push would change." in commands
+    assert "pbsync push demo --yes" in result.stdout
