@@ -250,7 +250,7 @@ def render_report(console: Console, report: Report) -> None:
     if report.published:
         parts.append("published")
     text = ", ".join(parts) or "nothing changed"
-    spent = "" if report.dry_run else f" ({report.requests} requests, {report.seconds:.1f}s)"
+    spent = "" if report.dry_run else f" ({_n(report.requests, 'request')}, {report.seconds:.1f}s)"
     console.print(f"{verb} {text}{spent}.")
 
 

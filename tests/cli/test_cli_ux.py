@@ -112,3 +112,14 @@ def test_main_help_lists_whole_command_summaries_and_examples(tmp_path: Path) ->
     commands = result.stdout.split("Commands:")[1].split("Examples:")[0]
     assert "..." not in commands and "diff   Show what a push would change." in commands
     assert "pbsync push demo --yes" in result.stdout
+
+
+def test_one_request_is_singular(
+    tmp_path: Path, folder: Path, endpoint: str, api_key: str, clean_server: None
+) -> None:
+    target = ("--endpoint", endpoint, "--api-key", api_key)
+    assert _run(tmp_path, *target, "push", str(folder)).exit_code == 0
+    (folder / "presenter.html").write_text("<p>new</p>\n", encoding="utf-8")
+    result = _run(tmp_path, *target, "push", str(folder))
+    assert result.exit_code == 0, result.output
+    assert re.search(r"Done: 1 project updated \(1 request, [\d.]+s\)\.", result.stdout)
