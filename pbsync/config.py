@@ -128,7 +128,8 @@ def resolve(
     if chosen is None:
         return Settings(endpoint=None, api_key=None, profile=section, source="embedded")
     if not chosen.startswith(("http://", "https://")):
-        raise ConfigError(f"endpoint {chosen!r} from {source} is not an http(s) URL")
+        hint = "" if "://" in chosen else f" (did you mean 'http://{chosen}'?)"
+        raise ConfigError(f"endpoint {chosen!r} from {source} is not an http(s) URL{hint}")
     return Settings(endpoint=chosen.rstrip("/"), api_key=key, profile=section, source=source)
 
 

@@ -103,7 +103,8 @@ class _Loader:
     def run(self) -> LocalProject:
         folder = self.reader.folder
         if not folder.is_dir():
-            raise ValidationError([Problem(str(folder), "not a folder")])
+            what = "not a folder" if folder.exists() else "no such folder"
+            raise ValidationError([Problem(str(folder), what)])
         doc = self._read_manifest()
         if doc is None:
             raise ValidationError(self.reader.problems)
@@ -141,7 +142,10 @@ class _Loader:
             doc = read_pbs_manifest(self.reader)
             return None if doc is None else self._apply_env(doc)
         if not (folder / PROJECT_TOML).is_file():
-            msg = f"missing: a project folder needs a {PROJECT_TOML} (or pbs's {PBS_PROJECT})"
+            msg = (
+                f"missing: a project folder needs a {PROJECT_TOML} (or pbs's {PBS_PROJECT}); "
+                "`pbsync init` starts one"
+            )
             self.reader.problem(PROJECT_TOML, msg)
             return None
         parsed = self.reader.read_toml(PROJECT_TOML, self.env)

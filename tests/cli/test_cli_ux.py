@@ -123,3 +123,12 @@ def test_one_request_is_singular(
     result = _run(tmp_path, *target, "push", str(folder))
     assert result.exit_code == 0, result.output
     assert re.search(r"Done: 1 project updated \(1 request, [\d.]+s\)\.", result.stdout)
+
+
+def test_an_endpoint_without_scheme_gets_a_hint(tmp_path: Path, folder: Path) -> None:
+    result = _run(tmp_path, "--endpoint", "127.0.0.1:5877", "diff", str(folder))
+    assert result.exit_code == 1
+    assert _errors(result) == [
+        "error: endpoint '127.0.0.1:5877' from --endpoint is not an http(s) URL "
+        "(did you mean 'http://127.0.0.1:5877'?)"
+    ]

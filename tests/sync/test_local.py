@@ -261,5 +261,8 @@ def test_all_problems_reported_at_once(tmp_path: Path) -> None:
 
 
 def test_not_a_folder(tmp_path: Path) -> None:
-    with pytest.raises(ValidationError, match="not a folder"):
+    with pytest.raises(ValidationError, match="no such folder"):
         LocalProject.load(tmp_path / "missing")
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    with pytest.raises(ValidationError, match="not a folder"):
+        LocalProject.load(tmp_path / "file")
