@@ -141,6 +141,7 @@ def main(
     quiet: int,
 ) -> None:
     """PYBOSSA projects as code."""
+    _SECRETS.clear()  # one invocation's keys (CliRunner runs many in one process)
     remember_secret(api_key)
     verbosity = verbose - quiet
     level = {1: logging.INFO}.get(verbosity, logging.DEBUG if verbosity > 1 else logging.WARNING)

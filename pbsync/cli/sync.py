@@ -25,7 +25,7 @@ from pbsync.cli.explain import auth_message, transport_message
 from pbsync.cli.output import ProgressReporter, plan_json, render_plan, render_report
 from pbsync.config import resolve
 from pbsync.embedded import Connection, connect
-from pbsync.errors import PbsyncError
+from pbsync.errors import PbsyncError, ProjectNotFoundError
 
 __all__ = ["diff", "pull", "push"]
 
@@ -62,6 +62,18 @@ def _connection(
         raise PbsyncError(transport_message(exc, server)) from exc
     except AuthenticationError as exc:
         raise PbsyncError(auth_message(exc, server, settings.api_key is not None)) from exc
+
+
+def _not_found(short_name: str, conn: Connection) -> str:
+    """No project `short_name`: where we looked, and why a project may be hidden from us."""
+    if conn.embedded:
+        return f"no project {short_name!r} on the embedded local server ({conn.store})"
+    # PYBOSSA hides unpublished projects from other users and from a key it does not know
+    who = "this API key" if getattr(conn.client, "_api_key", None) else "a request without key"
+    return (
+        f"no project {short_name!r} on {conn.url} that {who} can see (an unpublished "
+        "project is visible only to its owners)"
+    )
 
 
 def _consoles(as_json: bool, quiet: bool) -> tuple[Console, Console]:
@@ -191,15 +203,18 @@ def pull(
     out, err = _consoles(as_json, opts.verbosity < 0)
     folder = directory if directory is not None else Path(short_name)
     with _connection(ctx, err) as conn:
-        result = pbsync.pull(
-            conn.client,
-            short_name,
-            folder,
-            tasks=tasks,
-            force=force,
-            env=opts.env,
-            target=conn.target,
-        )
+        try:
+            result = pbsync.pull(
+                conn.client,
+                short_name,
+                folder,
+                tasks=tasks,
+                force=force,
+                env=opts.env,
+                target=conn.target,
+            )
+        except ProjectNotFoundError:
+            raise PbsyncError(_not_found(short_name, conn)) from None
     if as_json:
         _emit_json(dataclasses.asdict(result))
         return

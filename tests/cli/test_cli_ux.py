@@ -90,7 +90,7 @@ def test_an_unreachable_endpoint_is_one_line_with_a_hint(tmp_path: Path, folder:
     with socket.socket() as sock:  # a port nobody listens on: bound, never listening
         sock.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        result = _run(tmp_path, "--endpoint", url, "--api-key", "k", "diff", str(folder))
+        result = _run(tmp_path, "--endpoint", url, "--api-key", "unused-key", "diff", str(folder))
     assert result.exit_code == 1
     assert _errors(result) == [
         f"error: cannot reach {url} (connection refused): is the server running, and is the "
@@ -132,3 +132,16 @@ def test_an_endpoint_without_scheme_gets_a_hint(tmp_path: Path, folder: Path) ->
         "error: endpoint '127.0.0.1:5877' from --endpoint is not an http(s) URL "
         "(did you mean 'http://127.0.0.1:5877'?)"
     ]
+
+
+def test_pull_of_an_unknown_project_says_where_and_why_it_may_be_hidden(
+    tmp_path: Path, endpoint: str, api_key: str, clean_server: None
+) -> None:
+    target = ("--endpoint", endpoint, "--api-key", api_key)
+    result = _run(tmp_path, *target, "pull", "pbsynctest_nope", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert _errors(result) == [
+        f"error: no project 'pbsynctest_nope' on {endpoint} that this API key can see "
+        "(an unpublished project is visible only to its owners)"
+    ]
+    assert not (tmp_path / "out").exists()
