@@ -15,6 +15,8 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import Task as ProgressTask
+from rich.text import Text
 
 from pbclient.client import Client
 from pbclient.retry import RateLimitWait
@@ -276,7 +278,7 @@ class ProgressReporter(Reporter):
                 TextColumn("creating tasks"),
                 BarColumn(),
                 MofNCompleteColumn(),
-                TimeRemainingColumn(),
+                PacedTimeColumn(),
                 console=self.console,
                 transient=True,
             )
@@ -300,7 +302,12 @@ class ProgressReporter(Reporter):
             previous = self._last_until.get(wait.path)
             self._last_until[wait.path] = wait.until
             length = wait.until - previous if previous and wait.until - previous >= 1 else WINDOW
-            self.console.print(wait_message(wait, self.left, self._limit(wait.path), length))
+            message = wait_message(wait, self.left, self._limit(wait.path), length)
+            self.console.print(message)
+            if self.progress is not None and "done about " in message:
+                # rich's estimate comes from the recent speed, which knows nothing of the windows
+                end = message.rsplit("done about ", 1)[1]
+                self.progress.update(self.bar, done_about=end)
 
     def finish(self, report: Report) -> None:
         self.close()
@@ -315,6 +322,17 @@ class ProgressReporter(Reporter):
         limits: Mapping[str, Any] = self.client.rate_limits if self.client else {}
         found = limits.get(path)
         return getattr(found, "limit", None)
+
+
+class PacedTimeColumn(TimeRemainingColumn):
+    """Rich's time remaining, or the pacing estimate once a rate-limit window was waited for."""
+
+    def render(self, task: ProgressTask) -> Text:
+        """`done about 14:05` when the reporter set `done_about`, else the remaining time."""
+        end = task.fields.get("done_about")
+        if end:
+            return Text(f"done about {end}", style="progress.remaining")
+        return super().render(task)
 
 
 def wait_message(wait: RateLimitWait, left: int, limit: int | None, window: float = WINDOW) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import socket
 import time
@@ -11,11 +12,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from rich.console import Console
+from rich.progress import Progress
 
 from pbclient.client import Client
 from pbclient.retry import RateLimitWait
 from pbsync.cli import main
-from pbsync.cli.output import ProgressReporter
+from pbsync.cli.output import PacedTimeColumn, ProgressReporter
 from pbsync.server import LocalServer
 
 
@@ -145,3 +147,12 @@ def test_pull_of_an_unknown_project_says_where_and_why_it_may_be_hidden(
         "(an unpublished project is visible only to its owners)"
     ]
     assert not (tmp_path / "out").exists()
+
+
+def test_the_bar_shows_the_pacing_estimate_once_known() -> None:
+    column = PacedTimeColumn()
+    with Progress(console=Console(file=io.StringIO())) as progress:
+        plain = progress.add_task("creating tasks", total=10)
+        paced = progress.add_task("creating tasks", total=10, done_about="21:40")
+        assert "done about" not in column.render(progress.tasks[plain]).plain
+        assert column.render(progress.tasks[paced]).plain == "done about 21:40"
