@@ -87,6 +87,11 @@ class PbsyncGroup(click.Group):
             return super().main(**call, standalone_mode=False)
         try:
             code = super().main(**call, standalone_mode=False)
+        except click.UsageError as exc:
+            # one line like every other error, instead of click's usage block and "Error:" line
+            where = exc.ctx.command_path if exc.ctx is not None else "pbsync"
+            error_line(f"{exc.format_message()} (see '{where} --help')")
+            sys.exit(EXIT_ERROR)
         except click.ClickException as exc:
             exc.show()
             sys.exit(EXIT_ERROR)

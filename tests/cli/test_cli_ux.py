@@ -156,3 +156,20 @@ def test_the_bar_shows_the_pacing_estimate_once_known() -> None:
         paced = progress.add_task("creating tasks", total=10, done_about="21:40")
         assert "done about" not in column.render(progress.tasks[plain]).plain
         assert column.render(progress.tasks[paced]).plain == "done about 21:40"
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["pish"], "error: No such command 'pish'. Did you mean 'push'? (see 'pbsync --help')"),
+        (
+            ["push", "--yse"],
+            "error: No such option '--yse'. Did you mean '--yes'? (see 'pbsync push --help')",
+        ),
+    ],
+)
+def test_usage_errors_are_one_line(tmp_path: Path, args: list[str], line: str) -> None:
+    env = {"HOME": str(tmp_path), "PYBOSSA_ENDPOINT": None, "PYBOSSA_API_KEY": None}
+    result = CliRunner().invoke(main, args, env=env, prog_name="pbsync")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [line]
