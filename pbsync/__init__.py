@@ -101,7 +101,7 @@ def plan(
     local = project if not isinstance(project, str | os.PathLike) else load(project, env=env)
     state = local.state
     short_name = state.project.short_name
-    remote = RemoteProject.fetch(client, short_name, tasks=state.tasks is not None)
+    remote = RemoteProject.fetch(client, short_name, tasks=state.tasks is not None, owner=True)
     where = target or client.endpoint
     previous = load_snapshot(local.folder, where, short_name)
     result = make_plan(state, remote, prune=prune, force=force, previous=previous)

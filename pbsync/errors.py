@@ -65,6 +65,10 @@ class ProjectNotFoundError(PbsyncError):
     """The project does not exist on the server."""
 
 
+class NotOwnerError(PbsyncError):
+    """The project exists, but the server shows it as to a non-owner: the key cannot change it."""
+
+
 class ConflictError(PbsyncError):
     """Both the server and the local folder changed the same fields since the last push."""
 

@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from pbclient.client import Client
+from pbsync.errors import NotOwnerError
 from pbsync.model import (
     TASK_DEFAULTS,
     HelpingMaterialState,
@@ -107,15 +108,19 @@ class RemoteProject:
     """Reads a project from a PYBOSSA server."""
 
     @staticmethod
-    def fetch(client: Client, short_name: str, *, tasks: bool = True) -> ProjectState | None:
+    def fetch(
+        client: Client, short_name: str, *, tasks: bool = True, owner: bool = False
+    ) -> ProjectState | None:
         """The server's state of project `short_name`, or None when it does not exist.
 
         Args:
             client: an authenticated client (an owner's or an admin's key).
             short_name: the project's short_name.
             tasks: also fetch every task (keyset, 100 per request); False leaves `tasks` None.
+            owner: refuse a project the server shows as to a non-owner (no `published` key).
 
         Raises:
+            NotOwnerError: `owner` is set and the key is not an owner's (or was not accepted).
             pbclient.errors.PybossaError: the server refused or could not be reached.
         """
         params: dict[str, Any] = {"short_name": short_name}
@@ -125,6 +130,8 @@ class RemoteProject:
         row = next((r for r in rows if r.get("short_name") == short_name), None)
         if row is None:
             return None
+        if owner and "published" not in row:
+            raise NotOwnerError(_not_owner(client, short_name))
         categories = RemoteProject.categories(client)
         project_id = int(row["id"])
         materials = tuple(
@@ -178,3 +185,18 @@ def _runs_of_task(client: Client, task_id: int) -> int:
     """Whether a task has runs: 0 or 1 is enough to decide, and costs one request."""
     rows = client.request("GET", "/api/taskrun", params={"task_id": task_id, "limit": 1}) or []
     return len(rows)
+
+
+def _not_owner(client: Client, short_name: str) -> str:
+    # PYBOSSA leaves owner-only keys (published, secret_key, webhook ...) out of what others see:
+    # its tasks and helping materials would look missing and its settings changed, and every
+    # write would be refused, so nothing is planned
+    if not client.has_api_key:
+        return (
+            f"project {short_name!r} on {client.endpoint} can only be changed with an owner's "
+            "API key, and none is set (--api-key, PYBOSSA_API_KEY or ~/.pybossa.cfg)"
+        )
+    return (
+        f"project {short_name!r} on {client.endpoint} belongs to another user: this API key is "
+        "not one of its owners (or was not accepted: PYBOSSA treats an unknown key as anonymous)"
+    )

@@ -173,3 +173,38 @@ def test_usage_errors_are_one_line(tmp_path: Path, args: list[str], line: str) -
     result = CliRunner().invoke(main, args, env=env, prog_name="pbsync")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [line]
+
+
+def test_another_users_project_is_refused_before_planning(
+    tmp_path: Path, folder: Path, endpoint: str, api_key: str, other_api_key: str
+) -> None:
+    # published, so that other users see it at all (then without its owner-only keys)
+    toml = (folder / "project.toml").read_text(encoding="utf-8")
+    (folder / "project.toml").write_text(
+        toml.replace("[project]\n", "[project]\npublished = true\n"), encoding="utf-8"
+    )
+    (folder / "presenter.html").write_text("<p>task</p>\n", encoding="utf-8")
+    owner = ("--endpoint", endpoint, "--api-key", api_key)
+    assert _run(tmp_path, *owner, "push", str(folder), "--yes").exit_code == 0
+    (tmp_path / "copy").mkdir()
+    for name in (
+        "project.toml",
+        "tasks.csv",
+        "presenter.html",
+    ):  # the same project, as someone else's folder
+        (tmp_path / "copy" / name).write_bytes((folder / name).read_bytes())
+    for command in ("diff", "push"):
+        result = _run(
+            tmp_path,
+            "--endpoint",
+            endpoint,
+            "--api-key",
+            other_api_key,
+            command,
+            str(tmp_path / "copy"),
+        )
+        assert result.exit_code == 1
+        assert _errors(result) == [
+            f"error: project '{SHORT}' on {endpoint} belongs to another user: this API key is not "
+            "one of its owners (or was not accepted: PYBOSSA treats an unknown key as anonymous)"
+        ]
