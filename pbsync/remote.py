@@ -134,12 +134,14 @@ class RemoteProject:
             raise NotOwnerError(_not_owner(client, short_name))
         categories = RemoteProject.categories(client)
         project_id = int(row["id"])
-        materials = tuple(
-            _material(r) for r in iter_rows(client, "helpingmaterial", project_id=project_id)
-        )
+        scope: dict[str, Any] = {"project_id": project_id}
+        if client.has_api_key and "published" not in row:
+            # another user's project (a pull): authenticated lists would leave out its rows
+            scope["all"] = 1
+        materials = tuple(_material(r) for r in iter_rows(client, "helpingmaterial", **scope))
         task_states = None
         if tasks:
-            task_states = tuple(_task(r) for r in iter_rows(client, "task", project_id=project_id))
+            task_states = tuple(_task(r) for r in iter_rows(client, "task", **scope))
         fields = _project_fields(row, {v: k for k, v in categories.items()})
         return ProjectState(
             project=fields,

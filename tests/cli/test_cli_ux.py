@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import socket
 import time
@@ -175,9 +176,7 @@ def test_usage_errors_are_one_line(tmp_path: Path, args: list[str], line: str) -
     assert result.stderr.splitlines() == [line]
 
 
-def test_another_users_project_is_refused_before_planning(
-    tmp_path: Path, folder: Path, endpoint: str, api_key: str, other_api_key: str
-) -> None:
+def _publish(tmp_path: Path, folder: Path, endpoint: str, api_key: str) -> None:
     # published, so that other users see it at all (then without its owner-only keys)
     toml = (folder / "project.toml").read_text(encoding="utf-8")
     (folder / "project.toml").write_text(
@@ -186,6 +185,12 @@ def test_another_users_project_is_refused_before_planning(
     (folder / "presenter.html").write_text("<p>task</p>\n", encoding="utf-8")
     owner = ("--endpoint", endpoint, "--api-key", api_key)
     assert _run(tmp_path, *owner, "push", str(folder), "--yes").exit_code == 0
+
+
+def test_another_users_project_is_refused_before_planning(
+    tmp_path: Path, folder: Path, endpoint: str, api_key: str, other_api_key: str
+) -> None:
+    _publish(tmp_path, folder, endpoint, api_key)
     (tmp_path / "copy").mkdir()
     for name in (
         "project.toml",
@@ -208,3 +213,19 @@ def test_another_users_project_is_refused_before_planning(
             f"error: project '{SHORT}' on {endpoint} belongs to another user: this API key is not "
             "one of its owners (or was not accepted: PYBOSSA treats an unknown key as anonymous)"
         ]
+
+
+def test_pull_of_another_users_project_brings_its_tasks(
+    tmp_path: Path, folder: Path, endpoint: str, api_key: str, other_api_key: str
+) -> None:
+    _publish(tmp_path, folder, endpoint, api_key)
+    (folder / "helping").mkdir()
+    (folder / "helping" / "map.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    owner = ("--endpoint", endpoint, "--api-key", api_key)
+    assert _run(tmp_path, *owner, "push", str(folder), "--yes").exit_code == 0
+    other = ("--endpoint", endpoint, "--api-key", other_api_key)
+    result = _run(tmp_path, *other, "pull", SHORT, str(tmp_path / "copy"))
+    assert result.exit_code == 0, result.output
+    lines = (tmp_path / "copy" / "tasks.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["url"] for line in lines] == ["https://example.org/1.png"]
+    assert (tmp_path / "copy" / "helping" / "map.png").read_bytes() == b"\x89PNG\r\n\x1a\n"
