@@ -263,7 +263,9 @@ class _Builder:
         elif prev is not None and remote_fp != prev:
             changes = [FieldChange(c.field, c.old, c.new, drift=True) for c in changes]
         reupload = mine.sha256 is not None and mine.sha256 != theirs.sha256
-        merged = {**{k: v for k, v in theirs.info.items() if k in SERVER_HELPING_KEYS}, **info}
+        # PYBOSSA replaces info whole: keep the server's keys (file_name, container, and any set in
+        # the web UI, which the comparison above leaves alone) under ours
+        merged = {**theirs.info, **info}
         self.actions.append(
             UpdateHelpingMaterial(mine, remote_id, merged, reupload, tuple(changes))
         )

@@ -312,3 +312,26 @@ def test_changed_short_name_creates_a_new_project_and_says_so(folder: Path, clie
     assert any(f"synced with {SHORT} on this server" in note for note in plan.notes)
     pbsync.push(folder, client)
     assert not pbsync.plan(folder, client).notes
+
+
+def test_helping_update_keeps_info_keys_set_on_the_server(
+    folder: Path, client: Client, local_server: LocalServer
+) -> None:
+    # PUT replaces info whole: a priority change must not drop a caption added in the web UI
+    (folder / "helping").mkdir()
+    (folder / "helping" / "map.png").write_bytes(PNG)
+    report = pbsync.push(folder, client)
+    rows = client.request("GET", "/api/helpingmaterial", params={"project_id": report.project_id})
+    (row,) = rows
+    path = f"/api/helpingmaterial/{row['id']}"
+    client.request("PUT", path, json={"info": {**row["info"], "caption": "from the web"}})
+    toml = (folder / "project.toml").read_text(encoding="utf-8")
+    (folder / "project.toml").write_text(toml + '[helping."map.png"]\npriority = 0.5\n')
+    pbsync.push(folder, client)
+    after = client.request("GET", path)
+    assert after["priority"] == 0.5
+    assert after["info"]["caption"] == "from the web"
+    assert after["info"]["file_name"] == "map.png"
+    (folder / "helping" / "map.png").write_bytes(PNG + b"changed")
+    pbsync.push(folder, client)
+    assert client.request("GET", path)["info"]["caption"] == "from the web"
