@@ -44,7 +44,10 @@ class ProjectManager(Manager[Project]):
             RefusedError: the project has task runs and `force` is False.
             ResponseError: the server refused (e.g. no task presenter or no task).
         """
-        if not force and self._client.taskruns.find(project_id=id_of(project), limit=1):
+        # all=1: an authenticated list leaves out runs of projects the caller does not own (an
+        # admin publishing another user's project would otherwise see none)
+        scope = {"all": 1} if self._client.has_api_key else {}
+        if not force and self._client.taskruns.find(project_id=id_of(project), limit=1, **scope):
             raise RefusedError(
                 f"{project!r} has task runs, which publishing deletes; pass force=True to publish"
             )

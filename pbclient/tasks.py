@@ -125,8 +125,17 @@ class TaskManager(Manager[Task]):
         return {k: v for k, v in body.items() if k not in Task.read_only}
 
     def _max_id(self, project_id: int) -> int:
-        rows = self._list({"project_id": project_id, "orderby": "id", "desc": "true", "limit": 1})
+        query = {"project_id": project_id, "orderby": "id", "desc": "true", "limit": 1}
+        rows = self._list({**query, **self._scope()})
         return int(rows[0]["id"]) if rows else 0
+
+    def _scope(self) -> dict[str, Any]:
+        """List filters that show the project's rows whoever owns it (`all=1` with a key).
+
+        Authenticated lists leave out projects the caller does not own (an admin's too): a
+        project that looked empty would have its tasks created twice after a lost answer.
+        """
+        return {"all": 1} if self._client.has_api_key else {}
 
     def _create_one(self, body: dict[str, Any]) -> Task:
         return self._wrap(self._write("POST", self.path, body))
@@ -206,7 +215,8 @@ class _BulkRun:
     def _unclaimed(self, project_id: int, after_id: int) -> dict[str, list[Task]]:
         claimed = {task.id for task in self.results if task is not None}
         found: dict[str, list[Task]] = defaultdict(list)
-        for task in self.manager.iter(project_id=project_id, last_id=after_id):
+        rows = self.manager.iter(project_id=project_id, last_id=after_id, **self.manager._scope())
+        for task in rows:
             if task.id not in claimed:
                 found[_info_key(task.info)].append(task)
         return found

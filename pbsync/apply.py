@@ -211,7 +211,9 @@ class _Runner:
         publishing = any(isinstance(a, PublishProject) for a in self.plan.actions)
         if not publishing or self.plan.force or self.plan.project_id is None:
             return
-        params = {"project_id": self.plan.project_id, "limit": 1}
+        params: dict[str, Any] = {"project_id": self.plan.project_id, "limit": 1}
+        if self.client.has_api_key:
+            params["all"] = 1  # an admin's list would leave out another user's project's runs
         if self.client.request("GET", "/api/taskrun", params=params):
             raise UnsafeOperationError(
                 f"{self.plan.short_name} has task runs, which publishing deletes (use --force)"

@@ -134,10 +134,7 @@ class RemoteProject:
             raise NotOwnerError(_not_owner(client, short_name))
         categories = RemoteProject.categories(client)
         project_id = int(row["id"])
-        scope: dict[str, Any] = {"project_id": project_id}
-        if client.has_api_key and "published" not in row:
-            # another user's project (a pull): authenticated lists would leave out its rows
-            scope["all"] = 1
+        scope = _scope(client, project_id)
         materials = tuple(_material(r) for r in iter_rows(client, "helpingmaterial", **scope))
         task_states = None
         if tasks:
@@ -174,7 +171,7 @@ class RemoteProject:
         if len(wanted) <= PER_TASK_COUNT_LIMIT:
             counts = Counter({i: _runs_of_task(client, i) for i in sorted(wanted)})
         else:
-            rows = iter_rows(client, "taskrun", project_id=state.project_id)
+            rows = iter_rows(client, "taskrun", **_scope(client, state.project_id))
             counts = Counter(int(r["task_id"]) for r in rows)
         tasks = tuple(
             replace(t, n_task_runs=counts.get(t.id, 0)) if t.id in wanted else t
@@ -183,9 +180,25 @@ class RemoteProject:
         return replace(state, tasks=tasks)
 
 
+def _scope(client: Client, project_id: int) -> dict[str, Any]:
+    """List filters for a project's rows.
+
+    An authenticated list shows only rows of projects the caller owns, admins included: without
+    `all=1` another user's project (a pull, or an admin's push) would look empty, its tasks
+    missing (re-created) and its task runs absent (answered tasks pruned).
+    """
+    scope: dict[str, Any] = {"project_id": project_id}
+    if client.has_api_key:
+        scope["all"] = 1
+    return scope
+
+
 def _runs_of_task(client: Client, task_id: int) -> int:
     """Whether a task has runs: 0 or 1 is enough to decide, and costs one request."""
-    rows = client.request("GET", "/api/taskrun", params={"task_id": task_id, "limit": 1}) or []
+    params: dict[str, Any] = {"task_id": task_id, "limit": 1}
+    if client.has_api_key:
+        params["all"] = 1  # see _scope
+    rows = client.request("GET", "/api/taskrun", params=params) or []
     return len(rows)
 
 

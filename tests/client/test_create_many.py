@@ -123,3 +123,23 @@ def test_a_5xx_burst_is_reconciled_not_reposted_blindly(
     assert sorted(i["n"] for i in _infos(project, client)) == list(range(12))
     assert stats[("POST", "/api/task")] == 15  # 3 refused, 12 created; none retried in the pool
     assert stats[("GET", "/api/task")] == 2  # the max-id probe, then the reconciling listing
+
+
+@pytest.mark.faults
+def test_an_admin_filling_another_users_project_reconciles_without_duplicates(
+    local_server: Any, client: Client, endpoint: str, other_api_key: str
+) -> None:
+    # authenticated lists leave out rows of projects the caller does not own (admins too):
+    # reconciling must list with all=1, or every lost answer is POSTed again
+    with Client(endpoint, other_api_key) as owner:
+        theirs = owner.projects.create(
+            name="Someone else's", short_name="pbsynctest_theirs", description="d"
+        )
+        owner.tasks.create(project_id=theirs.id, info={"before": True})
+    client.session.get_adapter("http://").close()  # its pooled connection would leak
+    client.session.mount("http://", _DropAfterSending(3))
+    infos = [{"n": i} for i in range(6)]
+    tasks = client.tasks.create_many(theirs, infos, workers=2)
+    assert [t.info for t in tasks] == infos
+    rows = client.tasks.find(project_id=theirs.id, all=1, limit=100)
+    assert sorted(r.id for r in rows if r.info != {"before": True}) == sorted(t.id for t in tasks)

@@ -12,7 +12,7 @@ from filelock import FileLock
 
 import pbsync
 from pbclient.client import Client
-from pbclient.errors import TransportError
+from pbclient.errors import RefusedError, TransportError
 from pbsync.actions import (
     Plan,
 )
@@ -335,3 +335,40 @@ def test_helping_update_keeps_info_keys_set_on_the_server(
     (folder / "helping" / "map.png").write_bytes(PNG + b"changed")
     pbsync.push(folder, client)
     assert client.request("GET", path)["info"]["caption"] == "from the web"
+
+
+def test_admin_push_to_another_users_project_sees_its_tasks_and_runs(
+    tmp_path: Path, endpoint: str, client: Client, other_api_key: str
+) -> None:
+    # authenticated lists show only the caller's own projects' rows, admins included (all=1
+    # lifts that): without it the admin would re-create every task and prune answered ones
+    folder = write_project(tmp_path / "p", rows=2)
+    (folder / "helping").mkdir()
+    (folder / "helping" / "map.png").write_bytes(PNG)
+    with Client(endpoint, other_api_key) as owner:
+        report = pbsync.push(folder, owner)
+        assert report.project_id is not None
+        answered = _answer(owner, report.project_id)
+    assert pbsync.plan(folder, client).empty
+    write_project(folder, rows=0)
+    with pytest.raises(UnsafeOperationError, match=f"task {answered}"):
+        pbsync.push(folder, client, prune=True)
+    params = {"project_id": report.project_id, "all": 1}
+    assert len(client.request("GET", "/api/task", params=params)) == 2
+
+
+def test_admin_publish_of_another_users_project_is_refused_over_task_runs(
+    tmp_path: Path, endpoint: str, client: Client, other_api_key: str
+) -> None:
+    folder = write_project(tmp_path / "p", rows=1)
+    with Client(endpoint, other_api_key) as owner:
+        report = pbsync.push(folder, owner)
+        assert report.project_id is not None
+        _answer(owner, report.project_id)
+    write_project(folder, rows=1, published=True)  # type: ignore[arg-type]
+    with pytest.raises(UnsafeOperationError, match="task runs"):
+        pbsync.push(folder, client)
+    with pytest.raises(RefusedError, match="task runs"):
+        client.projects.publish(client.projects.get(report.project_id))
+    params = {"project_id": report.project_id, "all": 1}
+    assert len(client.request("GET", "/api/taskrun", params=params)) == 1
