@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pbclient.client import Client
+from pbclient.errors import TransportError
 from pbsync.errors import ProjectNotFoundError, PullError, ValidationError
 from pbsync.ignore import IgnoreRules
 from pbsync.local import LocalProject
@@ -139,10 +140,18 @@ class _Pull:
         theirs = urlsplit(url)
         if (theirs.scheme, theirs.netloc) == (ours.scheme, ours.netloc):
             response = self.client.send("GET", url)
+        elif theirs.scheme not in ("http", "https") or not theirs.netloc:
+            # server data decides this URL: never let it read a local file or abort the pull
+            self.warnings.append(f"helping {hm.name}: download failed (not an http(s) URL)")
+            return None
         else:
             # another host (a CDN, S3): never send it our API key
             with Client(f"{theirs.scheme}://{theirs.netloc}") as anonymous:
-                response = anonymous.send("GET", url)
+                try:
+                    response = anonymous.send("GET", url)
+                except TransportError as exc:
+                    self.warnings.append(f"helping {hm.name}: download failed ({exc})")
+                    return None
         if response.status_code != 200:
             self.warnings.append(f"helping {hm.name}: download failed ({response.status_code})")
             return None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import http.server
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -333,3 +335,49 @@ def test_pull_respects_pbsyncignore(tmp_path: Path, client: Client, pushed: Path
     assert not (copy / "helping" / "anim.gif").exists()
     names = {m.name: m for m in LocalProject.load(copy).state.helping_materials}
     assert names["anim.gif"].media_url is not None and names["anim.gif"].sha256 is None
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    """Another host serving media: records the Authorization headers it receives."""
+
+    seen: ClassVar[list[str | None]] = []
+
+    def do_GET(self) -> None:
+        type(self).seen.append(self.headers.get("Authorization"))
+        body = b"\x89PNG elsewhere"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass  # keep the test output clean
+
+
+def test_media_elsewhere_is_fetched_without_the_key_and_odd_urls_only_warn(
+    tmp_path: Path, client: Client, api_key: str
+) -> None:
+    project = client.request(
+        "POST", "/api/project", json={"name": "M", "short_name": f"{SHORT}_m", "description": "m"}
+    )
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder) as other:
+        thread = threading.Thread(target=other.serve_forever, daemon=True)
+        thread.start()
+        try:
+            media = {
+                "cdn.png": f"http://localhost:{other.server_address[1]}/cdn.png",
+                "local.png": "file:///etc/hostname",
+                "rel.png": "/uploads/user_1/rel.png",
+            }
+            for name, url in media.items():
+                body = {"project_id": project["id"], "info": {"file_name": name}, "media_url": url}
+                client.request("POST", "/api/helpingmaterial", json=body)
+            report = pull(client, f"{SHORT}_m", tmp_path / "copy")
+        finally:
+            other.shutdown()
+            thread.join(timeout=10)
+    assert _Recorder.seen == [None]
+    assert (tmp_path / "copy" / "helping" / "cdn.png").read_bytes() == b"\x89PNG elsewhere"
+    assert not (tmp_path / "copy" / "helping" / "local.png").exists()
+    assert any("local.png" in w and "download" in w for w in report.warnings), report.warnings
+    assert api_key not in "".join(report.warnings)
