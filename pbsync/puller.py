@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,7 +25,7 @@ from pbsync.errors import ProjectNotFoundError, PullError, ValidationError
 from pbsync.ignore import IgnoreRules
 from pbsync.local import LocalProject
 from pbsync.manifest import PROJECT_TOML
-from pbsync.model import HelpingMaterialState
+from pbsync.model import HelpingMaterialState, ProjectState
 from pbsync.pulldoc import SERVER_INFO_KEYS, build_layout
 from pbsync.pullguard import changed_files, refuse_local_edits, stale_files
 from pbsync.pullwrite import check_target, read_existing, safe_name, write_inside
@@ -66,6 +66,7 @@ class _Pull:
     warnings: list[str]
     existing: dict[str, Any]
     downloaded: int = 0
+    failed: set[int | None] = field(default_factory=set)
 
     def run(self) -> PullReport:
         self._check_env()  # before spending any request
@@ -83,6 +84,8 @@ class _Pull:
             endpoint = self.client.endpoint
             refuse_local_edits(self.folder, endpoint, self.short_name, self.env, changed + stale)
         written = self._write_all(files, downloads, changed)
+        if self.failed:
+            self._relink(remote, ignore, written)
         for rel in stale:
             (self.folder / rel).unlink()
         self._record(remote.project_id)
@@ -129,10 +132,28 @@ class _Pull:
                 data = self._download(downloads[rel])
                 self.downloaded += 1
                 if data is None:
+                    self.failed.add(downloads[rel].id)
                     continue
             write_inside(self.folder, rel, data)
             written.append(rel)
         return written
+
+    def _relink(self, remote: ProjectState, ignore: IgnoreRules, written: list[str]) -> None:
+        """Write project.toml again with the materials whose download failed as links.
+
+        Their file is missing from helping/, so an entry naming them as files would not load.
+        """
+        materials = tuple(
+            replace(m, info={k: v for k, v in m.info.items() if k != "file_name"})
+            if m.id in self.failed
+            else m
+            for m in remote.helping_materials
+        )
+        relinked = replace(remote, helping_materials=materials)
+        data = build_layout(relinked, self.existing, ignore, self.env).files[PROJECT_TOML]
+        write_inside(self.folder, PROJECT_TOML, data)
+        if PROJECT_TOML not in written:
+            written.append(PROJECT_TOML)
 
     def _download(self, hm: HelpingMaterialState) -> bytes | None:
         url = hm.media_url or ""
@@ -142,7 +163,9 @@ class _Pull:
             response = self.client.send("GET", url)
         elif theirs.scheme not in ("http", "https") or not theirs.netloc:
             # server data decides this URL: never let it read a local file or abort the pull
-            self.warnings.append(f"helping {hm.name}: download failed (not an http(s) URL)")
+            self.warnings.append(
+                f"helping {hm.name}: download failed (not an http(s) URL): kept as a link"
+            )
             return None
         else:
             # another host (a CDN, S3): never send it our API key
@@ -150,10 +173,14 @@ class _Pull:
                 try:
                     response = anonymous.send("GET", url)
                 except TransportError as exc:
-                    self.warnings.append(f"helping {hm.name}: download failed ({exc})")
+                    self.warnings.append(
+                        f"helping {hm.name}: download failed ({exc}): kept as a link"
+                    )
                     return None
         if response.status_code != 200:
-            self.warnings.append(f"helping {hm.name}: download failed ({response.status_code})")
+            self.warnings.append(
+                f"helping {hm.name}: download failed ({response.status_code}): kept as a link"
+            )
             return None
         data = response.content
         if hm.sha256 and hashlib.sha256(data).hexdigest() != hm.sha256:

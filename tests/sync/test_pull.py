@@ -381,3 +381,24 @@ def test_media_elsewhere_is_fetched_without_the_key_and_odd_urls_only_warn(
     assert not (tmp_path / "copy" / "helping" / "local.png").exists()
     assert any("local.png" in w and "download" in w for w in report.warnings), report.warnings
     assert api_key not in "".join(report.warnings)
+
+
+def test_a_file_that_cannot_be_downloaded_is_kept_as_a_link(
+    tmp_path: Path, client: Client, endpoint: str
+) -> None:
+    project = client.request(
+        "POST", "/api/project", json={"name": "G", "short_name": f"{SHORT}_g", "description": "g"}
+    )
+    missing = f"{endpoint}/uploads/user_1/gone.png"  # an upload whose file is gone (404)
+    body = {
+        "project_id": project["id"],
+        "info": {"file_name": "gone.png", "caption": "c"},
+        "media_url": missing,
+    }
+    client.request("POST", "/api/helpingmaterial", json=body)
+    copy = tmp_path / "copy"
+    report = pull(client, f"{SHORT}_g", copy)
+    assert any("gone.png" in w and "kept as a link" in w for w in report.warnings)
+    (material,) = LocalProject.load(copy).state.helping_materials  # the folder loads
+    assert (material.media_url, material.info) == (missing, {"caption": "c"})
+    assert pbsync.plan(copy, client).empty
