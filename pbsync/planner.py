@@ -59,8 +59,6 @@ log = logging.getLogger(__name__)
 #: tasks per CreateTasks action (progress and resumption happen per batch)
 TASK_BATCH = 500
 
-#: info keys the server writes into a helping material; never compared
-SERVER_HELPING_KEYS = frozenset({"container", "file_name"})
 #: info keys pbsync adds to a helping material to identify it and its file
 BOOKKEEPING_KEYS = frozenset({"name", "sha256"})
 
