@@ -21,7 +21,7 @@ from pbsync.server.context import (
 from pbsync.server.errors import ApiError, unauthorized_or_forbidden
 from pbsync.server.listing import check_args, fuzzy_bool, list_rows
 from pbsync.server.schema import RESOURCES, Resource
-from pbsync.server.store import Row
+from pbsync.server.store import Row, Store
 
 log = logging.getLogger(__name__)
 
@@ -112,14 +112,20 @@ def _post(res: Resource) -> Response:
     return json_response(present.view(res, row, who))
 
 
-def _put(res: Resource, oid: int) -> Response:
+def _writable_row(res: Resource, oid: int, action: str) -> tuple[Store, Row, Caller]:
+    """The row a PUT or DELETE targets, once the caller may write it (404/401/403 otherwise)."""
     check_args(res, request.args, WRITE_ARGS)
     who = caller()
     store = state().store
     row = store.get(res, oid)
     if row is None:
         raise ApiError("NotFound")
-    rules.authorize(store, res, row, who, "update")
+    rules.authorize(store, res, row, who, action)
+    return store, row, who
+
+
+def _put(res: Resource, oid: int) -> Response:
+    store, row, who = _writable_row(res, oid, "update")
     multipart = _accepts_upload(res)
     body = validation.check_keys(res, _body(multipart, creating=False))
     values = rules.prepare_update(store, res, row, body, who)
@@ -130,13 +136,7 @@ def _put(res: Resource, oid: int) -> Response:
 
 
 def _delete(res: Resource, oid: int) -> Response:
-    check_args(res, request.args, WRITE_ARGS)
-    who = caller()
-    store = state().store
-    row = store.get(res, oid)
-    if row is None:
-        raise ApiError("NotFound")
-    rules.authorize(store, res, row, who, "delete")
+    store, _row, _who = _writable_row(res, oid, "delete")
     store.delete(res, oid)
     return Response(status=204)
 
