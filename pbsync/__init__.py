@@ -11,10 +11,10 @@ The library API, usable without the command line:
         pbsync.pull(client, "catspotting", "copy")       # write a folder from the server
 
 The package-level functions (`load`, `plan`, `push`, `pull`) are the library API, named like the
-commands. The planning engine lives in `pbsync.planner` (`from pbsync.planner import make_plan`)
-and its types in `pbsync.actions`, not in a `pbsync/plan.py`: a submodule named like a
-package-level function makes `import pbsync.plan as m` bind the function while
-`from pbsync.plan import make_plan` reads the module.
+commands. The stages live in subpackages: `pbsync.folder` (load), `pbsync.sync` (fetch, plan,
+apply, record) and `pbsync.pulling` (pull). No submodule is named like a package-level function:
+`import pbsync.plan as m` would then bind the function while `from pbsync.plan import ...` read
+the module.
 
 Errors are `pbsync.errors.PbsyncError` subclasses (invalid folder, conflict, unsafe step...) and
 `pbclient.errors.PybossaError` subclasses (the server refused, or could not be reached).
@@ -33,18 +33,18 @@ __version__ = "0.1.0"
 
 # the modules are planner.py and puller.py so that `pbsync.plan` and `pbsync.pull` are only ever
 # the library functions below, however they are imported
-import pbsync.puller as _pull_module
-from pbsync.actions import Plan
-from pbsync.apply import Report, Reporter, apply
+import pbsync.pulling.run as _pull_module
 from pbsync.errors import PbsyncError
-from pbsync.planner import make_plan
-from pbsync.puller import PullReport
-from pbsync.remote import RemoteProject
-from pbsync.state import STATE_DIR, load_snapshot, save_snapshot, snapshot_of, synced_names
+from pbsync.pulling.run import PullReport
+from pbsync.sync.actions import Plan
+from pbsync.sync.apply import Report, Reporter, apply
+from pbsync.sync.planner import make_plan
+from pbsync.sync.record import STATE_DIR, load_record, record_of, save_record, synced_names
+from pbsync.sync.remote import RemoteProject
 
 if TYPE_CHECKING:
     from pbclient.client import Client
-    from pbsync.local import LocalProject
+    from pbsync.folder.project import LocalProject
 
 __all__ = [
     "Plan",
@@ -70,7 +70,7 @@ def load(folder: PathLike, *, env: str | None = None) -> LocalProject:
     Raises:
         pbsync.errors.ValidationError: every problem found, at once.
     """
-    from pbsync.local import LocalProject
+    from pbsync.folder.project import LocalProject
 
     return LocalProject.load(folder, env=env)
 
@@ -103,7 +103,7 @@ def plan(
     short_name = state.project.short_name
     remote = RemoteProject.fetch(client, short_name, tasks=state.tasks is not None, owner=True)
     where = target or client.endpoint
-    previous = load_snapshot(local.folder, where, short_name)
+    previous = load_record(local.folder, where, short_name)
     result = make_plan(state, remote, prune=prune, force=force, previous=previous)
     if remote is None:
         result = _note_other_names(result, local.folder, where)
@@ -185,8 +185,8 @@ def _push_locked(
         return Report(dry_run=dry_run, project_id=the_plan.project_id, cancelled=True)
     report = apply(the_plan, client, reporter=reporter, dry_run=dry_run)
     if not dry_run:
-        record = snapshot_of(local.state, project_id=report.project_id)
-        save_snapshot(local.folder, target or client.endpoint, the_plan.short_name, record)
+        record = record_of(local.state, project_id=report.project_id)
+        save_record(local.folder, target or client.endpoint, the_plan.short_name, record)
     return report
 
 
@@ -203,7 +203,7 @@ def pull(
     """Write (or update) `folder` from the server's project `short_name`.
 
     Args:
-        client, short_name, folder, tasks, force, env: see `pbsync.puller.pull`.
+        client, short_name, folder, tasks, force, env: see `pbsync.pulling.run.pull`.
         target: the server's name in `.pbsync/state.json` (default: the client's endpoint).
 
     Raises:
@@ -213,7 +213,7 @@ def pull(
     report = _pull_module.pull(client, short_name, folder, tasks=tasks, force=force, env=env)
     if target is not None and target != client.endpoint:
         # the record was written under the client's URL; file it under the stable target name
-        record = load_snapshot(Path(folder), client.endpoint, short_name)
+        record = load_record(Path(folder), client.endpoint, short_name)
         if record is not None:
-            save_snapshot(Path(folder), target, short_name, record)
+            save_record(Path(folder), target, short_name, record)
     return report

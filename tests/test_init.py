@@ -1,4 +1,4 @@
-"""`pbsync init` and `pbsync.scaffold`: templates copied, names set, paths kept safe."""
+"""`pbsync init` and `pbsync.folder.scaffold`: templates copied, names set, paths kept safe."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from pbsync.cli import main
-from pbsync.local import LocalProject
-from pbsync.scaffold import (
+from pbsync.folder.project import LocalProject
+from pbsync.folder.scaffold import (
     DEFAULT_TEMPLATE,
     ScaffoldError,
     TemplateNotFoundError,

@@ -12,8 +12,8 @@ import requests
 
 import pbsync
 from pbclient.client import Client
-from pbsync.local import LocalProject
-from pbsync.scaffold import list_templates, scaffold
+from pbsync.folder.project import LocalProject
+from pbsync.folder.scaffold import list_templates, scaffold
 
 TEMPLATE_NAMES = [info.name for info in list_templates()]
 

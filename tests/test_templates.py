@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from pbsync.local import LocalProject
-from pbsync.scaffold import list_templates, templates_dir
+from pbsync.folder.project import LocalProject
+from pbsync.folder.scaffold import list_templates, templates_dir
 
 TEMPLATES = {info.name: info.path for info in list_templates()}
 REQUIRED_FILES = ("project.toml", "presenter.html", "tutorial.html", "longdesc.md", "results.html")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from pbsync.scaffold import scaffold
+from pbsync.folder.scaffold import scaffold
 
 xstatic_jquery = pytest.importorskip("xstatic.pkg.jquery")
 

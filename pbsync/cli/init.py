@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from pbsync.scaffold import DEFAULT_TEMPLATE, list_templates, scaffold
+from pbsync.folder.scaffold import DEFAULT_TEMPLATE, list_templates, scaffold
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,8 @@ from rich.text import Text
 
 from pbclient.client import Client
 from pbclient.retry import RateLimitWait
-from pbsync.actions import (
+from pbsync.model import TaskState
+from pbsync.sync.actions import (
     Action,
     CreateHelpingMaterial,
     CreateProject,
@@ -34,8 +35,7 @@ from pbsync.actions import (
     UpdateProject,
     UpdateTask,
 )
-from pbsync.apply import Report, Reporter
-from pbsync.model import TaskState
+from pbsync.sync.apply import Report, Reporter
 
 __all__ = ["ProgressReporter", "plan_json", "render_plan", "render_report", "summary"]
 

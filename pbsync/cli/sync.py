@@ -16,16 +16,16 @@ from rich.console import Console
 
 import pbsync
 from pbclient.errors import AuthenticationError, TransportError
-from pbsync.actions import (
-    Plan,
-)
-from pbsync.apply import check
 from pbsync.cli import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, GlobalOptions, remember_secret
 from pbsync.cli.explain import auth_message, transport_message
 from pbsync.cli.output import ProgressReporter, plan_json, render_plan, render_report
 from pbsync.config import resolve
-from pbsync.embedded import Connection, connect
 from pbsync.errors import PbsyncError, ProjectNotFoundError
+from pbsync.sync.actions import (
+    Plan,
+)
+from pbsync.sync.apply import check
+from pbsync.target import Connection, connect
 
 __all__ = ["diff", "pull", "push"]
 

@@ -9,8 +9,8 @@ from rich.console import Console
 from pbclient.retry import RateLimitWait
 from pbsync.cli.output import plan_json, render_plan, wait_message
 from pbsync.model import ProjectFields, ProjectState
-from pbsync.planner import make_plan
-from pbsync.state import snapshot_of
+from pbsync.sync.planner import make_plan
+from pbsync.sync.record import record_of
 
 
 def test_wait_message_estimates_the_end() -> None:
@@ -33,7 +33,7 @@ def remote(**changes: object) -> ProjectState:
 
 
 def test_plan_json_lists_conflicts_and_changes() -> None:
-    previous = snapshot_of(ProjectState(project=FIELDS, tasks=()))
+    previous = record_of(ProjectState(project=FIELDS, tasks=()))
     local = ProjectState(
         project=FIELDS.__class__(**{**FIELDS.__dict__, "description": "mine"}), tasks=()
     )
@@ -46,7 +46,7 @@ def test_plan_json_lists_conflicts_and_changes() -> None:
 
 
 def test_render_shows_drift_and_structured_changes() -> None:
-    previous = snapshot_of(ProjectState(project=FIELDS, tasks=()))
+    previous = record_of(ProjectState(project=FIELDS, tasks=()))
     theirs = remote(description="web", info={"x": {"a": 2}})
     console = Console(record=True, width=120)
     render_plan(

@@ -13,13 +13,13 @@ from filelock import FileLock
 import pbsync
 from pbclient.client import Client
 from pbclient.errors import RefusedError, TransportError
-from pbsync.actions import (
-    Plan,
-)
-from pbsync.apply import Reporter
 from pbsync.errors import ConflictError, PbsyncError, UnsafeOperationError, ValidationError
 from pbsync.model import TaskState
 from pbsync.server import LocalServer
+from pbsync.sync.actions import (
+    Plan,
+)
+from pbsync.sync.apply import Reporter
 
 SHORT = "pbsynctest_apply"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16

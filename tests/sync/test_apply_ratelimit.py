@@ -11,9 +11,9 @@ import pbsync
 from pbclient.client import Client
 from pbclient.errors import PybossaError
 from pbclient.retry import RateLimitWait
-from pbsync.apply import Reporter
 from pbsync.model import TaskState
 from pbsync.server import LocalServer
+from pbsync.sync.apply import Reporter
 
 
 class Recorder(Reporter):

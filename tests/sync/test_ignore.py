@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pbsync.ignore import IgnoreRules
+from pbsync.folder.ignore import IgnoreRules
 
 BUILTIN_CASES = [
     (".git/HEAD", True),

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from pbsync.errors import ValidationError
-from pbsync.local import LocalProject
+from pbsync.folder.project import LocalProject
 from pbsync.model import content_key
 
 BASE = """\

@@ -16,7 +16,7 @@ import pytest
 import pbsync
 from pbclient.client import Client
 from pbsync.errors import ValidationError
-from pbsync.local import LocalProject
+from pbsync.folder.project import LocalProject
 
 CORPUS = Path(__file__).resolve().parent.parent / "bad_input"
 CASES = sorted(p for p in CORPUS.iterdir() if (p / "expected.txt").is_file())

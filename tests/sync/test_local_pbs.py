@@ -11,7 +11,7 @@ import pytest
 import pbsync
 from pbclient.client import Client
 from pbsync.errors import ValidationError
-from pbsync.local import LocalProject
+from pbsync.folder.project import LocalProject
 
 SHORT = "pbsynctest_pbs"
 PROJECT = {

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from pbsync.actions import (
+from pbsync.errors import ValidationError
+from pbsync.model import HelpingMaterialState, ProjectFields, ProjectState, TaskState, content_key
+from pbsync.sync.actions import (
     CreateHelpingMaterial,
     CreateProject,
     CreateTasks,
@@ -19,10 +21,8 @@ from pbsync.actions import (
     UpdateProject,
     UpdateTask,
 )
-from pbsync.errors import ValidationError
-from pbsync.model import HelpingMaterialState, ProjectFields, ProjectState, TaskState, content_key
-from pbsync.planner import TASK_BATCH, make_plan
-from pbsync.state import snapshot_of
+from pbsync.sync.planner import TASK_BATCH, make_plan
+from pbsync.sync.record import record_of
 
 FIELDS = ProjectFields(
     name="Cats",
@@ -221,7 +221,7 @@ def test_link_only_material_records_its_name() -> None:
 
 
 def test_conflict_when_both_sides_changed_since_last_push() -> None:
-    previous = snapshot_of(local())
+    previous = record_of(local())
     mine = local(description="mine")
     plan = make_plan(mine, remote(description="theirs"), previous=previous)
     assert [(c.field, c.local, c.remote) for c in plan.conflicts] == [
@@ -231,19 +231,19 @@ def test_conflict_when_both_sides_changed_since_last_push() -> None:
 
 
 def test_server_only_change_is_drift_not_conflict() -> None:
-    previous = snapshot_of(local())
+    previous = record_of(local())
     plan = make_plan(local(), remote(description="web edit"), previous=previous)
     (action,) = plan.actions
     assert isinstance(action, UpdateProject) and action.changes[0].drift and not plan.conflicts
 
 
 def test_same_value_on_both_sides_is_no_conflict() -> None:
-    previous = snapshot_of(local())
+    previous = record_of(local())
     assert make_plan(local(description="x"), remote(description="x"), previous=previous).empty
 
 
 def test_task_conflict() -> None:
-    previous = snapshot_of(local((task(T1),)))
+    previous = record_of(local((task(T1),)))
     mine = local((task(T1, n_answers=3),))
     plan = make_plan(mine, remote((task(T1, id=1, n_answers=4),)), previous=previous)
     assert [(c.field, c.local, c.remote) for c in plan.conflicts] == [("n_answers", 3, 4)]
@@ -297,7 +297,7 @@ def test_material_made_outside_pbsync(
     local_sha: str, recorded: str | None, expected: list[str]
 ) -> None:
     mine = local(helping=(material("m.png", sha=local_sha, caption="c"),))
-    previous = snapshot_of(local(helping=(material("m.png", sha=recorded or "zz", caption="c"),)))
+    previous = record_of(local(helping=(material("m.png", sha=recorded or "zz", caption="c"),)))
     if recorded is None:
         previous = replace(previous, files={}, helping={})
     plan = make_plan(mine, remote(helping=(web_made("m.png", caption="c"),)), previous=previous)
@@ -333,5 +333,5 @@ def test_publishing_with_the_servers_presenter_and_tasks_is_fine() -> None:
 def test_first_push_over_an_existing_project_says_so() -> None:
     mine = local(description="mine")
     assert make_plan(mine, remote()).notes[0].startswith("pbsynctest_cats already exists")
-    assert not make_plan(mine, remote(), previous=snapshot_of(local())).notes
+    assert not make_plan(mine, remote(), previous=record_of(local())).notes
     assert not make_plan(local(), remote()).notes  # nothing to replace

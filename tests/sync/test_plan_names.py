@@ -13,7 +13,7 @@ import pbsync
 
 def test_plan_is_the_function_whichever_way_it_is_imported() -> None:
     from pbsync import plan
-    from pbsync.planner import make_plan
+    from pbsync.sync.planner import make_plan
 
     assert plan is pbsync.plan and inspect.isfunction(plan)
     assert pbsync.make_plan is make_plan

@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 import pbsync
 from pbclient.client import Client
-from pbsync.apply import apply
-from pbsync.planner import make_plan
-from pbsync.remote import RemoteProject
 from pbsync.server import LocalServer
+from pbsync.sync.apply import apply
+from pbsync.sync.planner import make_plan
+from pbsync.sync.remote import RemoteProject
 
 SHORT = "pbsynctest_prop"
 

@@ -14,10 +14,10 @@ import pytest
 import pbsync
 from pbclient.client import Client
 from pbsync.errors import ProjectNotFoundError, PullError
-from pbsync.local import LocalProject
-from pbsync.planner import make_plan
-from pbsync.puller import pull, safe_name
-from pbsync.remote import RemoteProject
+from pbsync.folder.project import LocalProject
+from pbsync.pulling.run import pull, safe_name
+from pbsync.sync.planner import make_plan
+from pbsync.sync.remote import RemoteProject
 
 SHORT = "pbsynctest_pull"
 PROJECT_TOML = f"""\

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 
 from pbclient.client import Client
-from pbsync import remote
 from pbsync.model import content_key
-from pbsync.remote import RemoteProject
 from pbsync.server import LocalServer
+from pbsync.sync import remote
+from pbsync.sync.remote import RemoteProject
 
 SHORT = "pbsynctest_remote"
 

@@ -10,8 +10,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from pbsync.model import TASK_DEFAULTS, TaskState, content_key
-from pbsync.tasks import (
+from pbsync.folder.taskfiles import (
     TaskRow,
     build_tasks,
     check_attribute,
@@ -19,6 +18,7 @@ from pbsync.tasks import (
     read_task_file,
     write_jsonl,
 )
+from pbsync.model import TASK_DEFAULTS, TaskState, content_key
 
 ATTRIBUTE_CASES: list[tuple[str, Any, Any, str | None]] = [
     ("n_answers", "5", 5, None),

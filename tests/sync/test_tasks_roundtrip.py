@@ -9,9 +9,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pbsync.folder.taskfiles import build_tasks, read_task_file, write_jsonl
 from pbsync.model import TASK_DEFAULTS, TASK_FIELDS, TaskState, content_key
-from pbsync.puller import safe_name
-from pbsync.tasks import build_tasks, read_task_file, write_jsonl
+from pbsync.pulling.run import safe_name
 
 # PYBOSSA cannot store NUL (the loader refuses it), so a round trip never carries one
 storable = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")

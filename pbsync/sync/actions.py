@@ -11,8 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from pbsync.model import HelpingMaterialState, ProjectFields, TaskState
 
 __all__ = [
@@ -31,17 +29,9 @@ __all__ = [
     "UpdateHelpingMaterial",
     "UpdateProject",
     "UpdateTask",
-    "same",
 ]
 
 log = logging.getLogger(__name__)
-
-
-def same(a: Any, b: Any) -> bool:
-    """Whether two JSON values are equal, treating 1 and 1.0 alike."""
-    if a == b and type(a) is type(b):
-        return True
-    return not DeepDiff(a, b, ignore_numeric_type_changes=True)
 
 
 @dataclass(frozen=True)
@@ -57,6 +47,8 @@ class FieldChange:
         """Field-level differences inside structured values (deepdiff), one line each."""
         if not isinstance(self.old, Mapping | list) or not isinstance(self.new, Mapping | list):
             return []
+        from deepdiff import DeepDiff  # only when a plan is shown in detail: a slow import
+
         diff = DeepDiff(self.old, self.new, ignore_numeric_type_changes=True, verbose_level=2)
         return [line for line in diff.pretty().splitlines() if line.strip()]
 

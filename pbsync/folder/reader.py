@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from pbsync.errors import Problem
-from pbsync.ignore import IgnoreRules
-from pbsync.manifest import PROJECT_TOML, TomlLines, close_match, syntax_problem
-from pbsync.tasks import decode_utf8
+from pbsync.folder.ignore import IgnoreRules
+from pbsync.folder.manifest import PROJECT_TOML, TomlLines, close_match, syntax_problem
+from pbsync.folder.taskfiles import decode_utf8
 
 __all__ = ["FolderReader"]
 

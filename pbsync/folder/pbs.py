@@ -16,8 +16,8 @@ import logging
 import re
 from typing import Any
 
-from pbsync.folder import FolderReader
-from pbsync.manifest import REQUIRED_FIELDS, project_field_problems
+from pbsync.folder.manifest import REQUIRED_FIELDS, project_field_problems
+from pbsync.folder.reader import FolderReader
 
 __all__ = ["PBS_BUNDLES", "PBS_FILES", "PBS_PROJECT", "bundle_script", "read_pbs_manifest"]
 

@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from pbsync.errors import PullError, ValidationError
-from pbsync.ignore import IgnoreRules
-from pbsync.local import LocalProject
-from pbsync.manifest import DEFAULT_FILES, FILE_INFO_KEYS, PROJECT_TOML, SIDECAR_SUFFIX
+from pbsync.folder.ignore import IgnoreRules
+from pbsync.folder.manifest import DEFAULT_FILES, FILE_INFO_KEYS, PROJECT_TOML, SIDECAR_SUFFIX
+from pbsync.folder.project import LocalProject
 from pbsync.model import HelpingMaterialState
-from pbsync.state import load_snapshot, snapshot_of
+from pbsync.sync.record import load_record, record_of
 
 __all__ = ["changed_files", "refuse_local_edits", "stale_files"]
 
@@ -85,14 +85,14 @@ def _content(path: Path) -> bytes | None:
 
 def _clean_files(folder: Path, endpoint: str, short_name: str, env: str | None) -> set[str]:
     """Files holding exactly what the last sync recorded (safe to overwrite)."""
-    record = load_snapshot(folder, endpoint, short_name)
+    record = load_record(folder, endpoint, short_name)
     if record is None:
         return set()
     try:
         local = LocalProject.load(folder, env=env)
     except ValidationError:
         return set()
-    now = snapshot_of(local.state)
+    now = record_of(local.state)
     clean = set(local.files)
     names = local.config.files
     by_key = {"long_description": names["long_description"]}

@@ -19,7 +19,7 @@ from typing import Any
 import tomlkit
 
 from pbsync.errors import PullError
-from pbsync.manifest import PROJECT_TOML, SIDECAR_SUFFIX
+from pbsync.folder.manifest import PROJECT_TOML, SIDECAR_SUFFIX
 
 __all__ = ["check_target", "read_existing", "render_toml", "safe_name", "toml_ok", "write_inside"]
 

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from pbsync.errors import Problem
+from pbsync.folder.storable import find_unstorable
 from pbsync.model import TASK_DEFAULTS, TASK_FIELDS, TaskState, content_key
-from pbsync.storable import find_unstorable
 
 __all__ = [
     "TASK_EXTENSIONS",

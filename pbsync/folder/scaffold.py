@@ -83,7 +83,7 @@ def templates_dir() -> Path:
     Raises:
         ScaffoldError: neither the installed copy nor a source checkout's `templates/` exists.
     """
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     for candidate in (package / "_templates", package.parent / "templates"):
         if candidate.is_dir():
             return candidate

@@ -11,7 +11,6 @@ sides, and equal values are never a conflict.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -23,28 +22,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from pbsync.model import (
-    PROJECT_FIELDS,
-    TASK_DEFAULTS,
-    HelpingMaterialState,
-    ProjectFields,
-    ProjectState,
-    TaskState,
-    canonical_json,
-)
+from pbsync.model import ProjectState
+from pbsync.sync.compare import fingerprint, helping_fingerprint, project_values, task_fingerprint
 
 __all__ = [
     "STATE_DIR",
-    "Snapshot",
-    "fingerprint",
-    "helping_fingerprint",
-    "load_snapshot",
-    "project_values",
-    "save_snapshot",
-    "snapshot_of",
+    "SyncRecord",
+    "load_record",
+    "record_of",
+    "save_record",
     "synced_names",
     "target_key",
-    "task_fingerprint",
 ]
 
 log = logging.getLogger(__name__)
@@ -54,62 +42,8 @@ STATE_FILE = "state.json"
 FORMAT_VERSION = 1
 
 
-def fingerprint(value: Any) -> str:
-    """A short, stable hash of a JSON value (numbers normalised so 1 and 1.0 agree)."""
-    return hashlib.sha256(canonical_json(_normalise(value)).encode("utf-8")).hexdigest()[:16]
-
-
-def _normalise(value: Any) -> Any:
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return value
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, Mapping):
-        return {str(k): _normalise(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_normalise(v) for v in value]
-    return value
-
-
-def project_values(fields: ProjectFields, keys: list[str] | None = None) -> dict[str, Any]:
-    """Flatten a project's fields into `{"description": ..., "info.task_presenter": ...}`.
-
-    Args:
-        fields: the project's fields.
-        keys: when given, exactly these flattened keys (missing ones as None); otherwise every field
-            that is set (not None) and every info key.
-    """
-    flat: dict[str, Any] = {name: getattr(fields, name) for name in PROJECT_FIELDS}
-    flat.update({f"info.{k}": v for k, v in fields.info.items()})
-    if keys is not None:
-        return {k: flat.get(k) for k in keys}
-    return {k: v for k, v in flat.items() if v is not None}
-
-
-def task_fields(task: TaskState) -> dict[str, Any]:
-    """The compared fields of a task (info and the four settings, defaults filled in)."""
-    values: dict[str, Any] = {"info": dict(task.info)}
-    for name, default in TASK_DEFAULTS.items():
-        value = getattr(task, name)
-        values[name] = default if value is None else value
-    return values
-
-
-def task_fingerprint(task: TaskState) -> str:
-    """Fingerprint of a task's compared fields."""
-    return fingerprint(task_fields(task))
-
-
-def helping_fingerprint(material: HelpingMaterialState, info_keys: list[str] | None = None) -> str:
-    """Fingerprint of a helping material: file hash, media URL (link-only), priority, info."""
-    keys = sorted(material.info) if info_keys is None else info_keys
-    info = {k: material.info.get(k) for k in keys}
-    media = material.media_url if material.sha256 is None else None
-    return fingerprint([material.sha256, media, material.priority, info])
-
-
 @dataclass(frozen=True)
-class Snapshot:
+class SyncRecord:
     """Fingerprints of a project as last synced.
 
     Attributes:
@@ -142,7 +76,7 @@ class Snapshot:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Snapshot:
+    def from_json(cls, data: Mapping[str, Any]) -> SyncRecord:
         """Read back what `to_json` wrote (unknown keys ignored)."""
         return cls(
             project=dict(data.get("project") or {}),
@@ -154,7 +88,7 @@ class Snapshot:
         )
 
 
-def snapshot_of(state: ProjectState, *, project_id: int | None = None) -> Snapshot:
+def record_of(state: ProjectState, *, project_id: int | None = None) -> SyncRecord:
     """Fingerprint a state both sides now agree on (the folder after a push, or a pulled one).
 
     Unmanaged project fields (None) are not recorded; tasks are recorded only when managed.
@@ -163,7 +97,7 @@ def snapshot_of(state: ProjectState, *, project_id: int | None = None) -> Snapsh
     helping = {m.name: helping_fingerprint(m) for m in state.helping_materials}
     tasks = {t.key: task_fingerprint(t) for t in state.tasks or ()}
     files = {m.name: m.sha256 for m in state.helping_materials if m.sha256 is not None}
-    return Snapshot(
+    return SyncRecord(
         project=project,
         helping=helping,
         tasks=tasks,
@@ -201,11 +135,11 @@ def _read_all(folder: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def load_snapshot(folder: Path | str, endpoint: str, short_name: str) -> Snapshot | None:
+def load_record(folder: Path | str, endpoint: str, short_name: str) -> SyncRecord | None:
     """The record of the last sync of `short_name` on `endpoint` from `folder`, or None."""
     targets = _read_all(Path(folder)).get("targets") or {}
     entry = targets.get(target_key(endpoint, short_name))
-    return Snapshot.from_json(entry) if isinstance(entry, dict) else None
+    return SyncRecord.from_json(entry) if isinstance(entry, dict) else None
 
 
 def synced_names(folder: Path | str, endpoint: str) -> list[str]:
@@ -215,7 +149,7 @@ def synced_names(folder: Path | str, endpoint: str) -> list[str]:
     return sorted(key[len(prefix) :] for key in targets if key.startswith(prefix))
 
 
-def save_snapshot(folder: Path | str, endpoint: str, short_name: str, snapshot: Snapshot) -> Path:
+def save_record(folder: Path | str, endpoint: str, short_name: str, snapshot: SyncRecord) -> Path:
     """Record `snapshot` for (endpoint, short_name), keeping other targets; written atomically.
 
     Returns:

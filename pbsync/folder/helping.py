@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pbsync.folder import FolderReader
-from pbsync.ignore import IgnoreRules
-from pbsync.manifest import (
+from pbsync.folder.ignore import IgnoreRules
+from pbsync.folder.manifest import (
     HELPING_EXTENSIONS,
     HELPING_RESERVED_INFO,
     PROJECT_TOML,
     SIDECAR_SUFFIX,
     check_sidecar,
 )
+from pbsync.folder.reader import FolderReader
 from pbsync.model import HelpingMaterialState
 
 __all__ = ["read_helping"]

@@ -17,7 +17,15 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from pbsync.actions import (
+from pbsync.errors import Problem, ValidationError
+from pbsync.model import (
+    TASK_DEFAULTS,
+    HelpingMaterialState,
+    ProjectState,
+    TaskState,
+    content_key,
+)
+from pbsync.sync.actions import (
     Action,
     Blocked,
     Conflict,
@@ -33,24 +41,16 @@ from pbsync.actions import (
     UpdateHelpingMaterial,
     UpdateProject,
     UpdateTask,
-    same,
 )
-from pbsync.errors import Problem, ValidationError
-from pbsync.model import (
-    TASK_DEFAULTS,
-    HelpingMaterialState,
-    ProjectState,
-    TaskState,
-    content_key,
-)
-from pbsync.state import (
-    Snapshot,
+from pbsync.sync.compare import (
     fingerprint,
     helping_fingerprint,
     project_values,
+    same,
     task_fields,
     task_fingerprint,
 )
+from pbsync.sync.record import SyncRecord
 
 __all__ = ["TASK_BATCH", "make_plan"]
 
@@ -69,7 +69,7 @@ def make_plan(
     *,
     prune: bool = False,
     force: bool = False,
-    previous: Snapshot | None = None,
+    previous: SyncRecord | None = None,
 ) -> Plan:
     """Compute the actions that make the server match the folder.
 
@@ -102,11 +102,11 @@ class _Builder:
         *,
         prune: bool,
         force: bool,
-        previous: Snapshot | None,
+        previous: SyncRecord | None,
     ) -> None:
         self.local, self.remote = local, remote
         self.prune, self.force = prune, force
-        self.previous = previous or Snapshot()
+        self.previous = previous or SyncRecord()
         self.never_synced = previous is None
         self.actions: list[Action] = []
         self.conflicts: list[Conflict] = []

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from pbsync.model import HelpingMaterialState, ProjectFields, ProjectState, TaskState
-from pbsync.state import (
-    Snapshot,
-    fingerprint,
-    load_snapshot,
-    save_snapshot,
-    snapshot_of,
+from pbsync.sync.compare import fingerprint
+from pbsync.sync.record import (
+    SyncRecord,
+    load_record,
+    record_of,
+    save_record,
     target_key,
 )
 
@@ -25,15 +25,15 @@ STATE = ProjectState(
 
 
 def test_round_trip_and_other_targets_kept(tmp_path: Path) -> None:
-    first = snapshot_of(STATE, project_id=3)
-    save_snapshot(tmp_path, "http://a:1", "s", first)
-    save_snapshot(tmp_path, "http://b:2", "s", Snapshot(project={"name": "x"}))
-    loaded = load_snapshot(tmp_path, "http://a:1/", "s")
+    first = record_of(STATE, project_id=3)
+    save_record(tmp_path, "http://a:1", "s", first)
+    save_record(tmp_path, "http://b:2", "s", SyncRecord(project={"name": "x"}))
+    loaded = load_record(tmp_path, "http://a:1/", "s")
     assert loaded == first and loaded.project_id == 3
     assert set(loaded.project) == {"name", "short_name", "description", "info.sched"}
     assert loaded.files == {"m.png": "ab"} and set(loaded.helping) == {"m.png", "guide"}
-    assert load_snapshot(tmp_path, "http://b:2", "s") == Snapshot(project={"name": "x"})
-    assert load_snapshot(tmp_path, "http://a:1", "other") is None
+    assert load_record(tmp_path, "http://b:2", "s") == SyncRecord(project={"name": "x"})
+    assert load_record(tmp_path, "http://a:1", "other") is None
     assert [p.name for p in (tmp_path / ".pbsync").iterdir()] == ["state.json"]
 
 
@@ -44,9 +44,9 @@ def test_target_key_drops_credentials_and_query() -> None:
 def test_damaged_file_is_ignored(tmp_path: Path) -> None:
     (tmp_path / ".pbsync").mkdir()
     (tmp_path / ".pbsync" / "state.json").write_text("{not json", encoding="utf-8")
-    assert load_snapshot(tmp_path, "http://a", "s") is None
-    save_snapshot(tmp_path, "http://a", "s", Snapshot())
-    assert load_snapshot(tmp_path, "http://a", "s") == Snapshot()
+    assert load_record(tmp_path, "http://a", "s") is None
+    save_record(tmp_path, "http://a", "s", SyncRecord())
+    assert load_record(tmp_path, "http://a", "s") == SyncRecord()
 
 
 def test_fingerprint_ignores_int_float_and_key_order() -> None:

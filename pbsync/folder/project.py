@@ -18,10 +18,9 @@ from types import MappingProxyType
 from typing import Any
 
 from pbsync.errors import Problem, ValidationError
-from pbsync.folder import FolderReader
-from pbsync.helping import read_helping
-from pbsync.ignore import IgnoreRules
-from pbsync.manifest import (
+from pbsync.folder.helping import read_helping
+from pbsync.folder.ignore import IgnoreRules
+from pbsync.folder.manifest import (
     DEFAULT_FILES,
     FILE_INFO_KEYS,
     HELPING_EXTENSIONS,
@@ -34,9 +33,16 @@ from pbsync.manifest import (
     deep_merge,
     project_field_problems,
 )
+from pbsync.folder.pbs import PBS_PROJECT, bundle_script, read_pbs_manifest
+from pbsync.folder.reader import FolderReader
+from pbsync.folder.taskfiles import (
+    TASK_EXTENSIONS,
+    TaskRow,
+    build_tasks,
+    check_attribute,
+    read_task_file,
+)
 from pbsync.model import TASK_DEFAULTS, ProjectFields, ProjectState, TaskState
-from pbsync.pbsfolder import PBS_PROJECT, bundle_script, read_pbs_manifest
-from pbsync.tasks import TASK_EXTENSIONS, TaskRow, build_tasks, check_attribute, read_task_file
 
 __all__ = [
     "HELPING_EXTENSIONS",

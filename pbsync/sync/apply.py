@@ -22,7 +22,15 @@ from pbclient.client import Client
 from pbclient.errors import InvalidDataError, RefusedError
 from pbclient.resources import HelpingMaterial, Project
 from pbclient.retry import RateLimitWait
-from pbsync.actions import (
+from pbsync.errors import (
+    ConflictError,
+    PbsyncError,
+    Problem,
+    UnsafeOperationError,
+    ValidationError,
+)
+from pbsync.model import ProjectFields, TaskState
+from pbsync.sync.actions import (
     Action,
     CreateHelpingMaterial,
     CreateProject,
@@ -35,15 +43,7 @@ from pbsync.actions import (
     UpdateProject,
     UpdateTask,
 )
-from pbsync.errors import (
-    ConflictError,
-    PbsyncError,
-    Problem,
-    UnsafeOperationError,
-    ValidationError,
-)
-from pbsync.model import ProjectFields, TaskState
-from pbsync.remote import RemoteProject
+from pbsync.sync.remote import RemoteProject
 
 __all__ = ["WORKERS", "Report", "Reporter", "apply"]
 

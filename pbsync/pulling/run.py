@@ -22,15 +22,15 @@ from urllib.parse import urlsplit
 from pbclient.client import Client
 from pbclient.errors import TransportError
 from pbsync.errors import ProjectNotFoundError, PullError, ValidationError
-from pbsync.ignore import IgnoreRules
-from pbsync.local import LocalProject
-from pbsync.manifest import PROJECT_TOML
+from pbsync.folder.ignore import IgnoreRules
+from pbsync.folder.manifest import PROJECT_TOML
+from pbsync.folder.project import LocalProject
 from pbsync.model import HelpingMaterialState, ProjectState
-from pbsync.pulldoc import SERVER_INFO_KEYS, build_layout
-from pbsync.pullguard import changed_files, refuse_local_edits, stale_files
-from pbsync.pullwrite import check_target, read_existing, safe_name, write_inside
-from pbsync.remote import RemoteProject
-from pbsync.state import load_snapshot, save_snapshot, snapshot_of
+from pbsync.pulling.guard import changed_files, refuse_local_edits, stale_files
+from pbsync.pulling.layout import SERVER_INFO_KEYS, build_layout
+from pbsync.pulling.write import check_target, read_existing, safe_name, write_inside
+from pbsync.sync.record import load_record, record_of, save_record
+from pbsync.sync.remote import RemoteProject
 
 __all__ = ["SERVER_INFO_KEYS", "PullReport", "pull", "safe_name"]
 
@@ -194,12 +194,12 @@ class _Pull:
         except ValidationError as exc:
             self.warnings += [f"the pulled folder does not load: {p}" for p in exc.problems]
             return
-        record = snapshot_of(local.state, project_id=project_id)
+        record = record_of(local.state, project_id=project_id)
         if not self.tasks:
             # tasks were not fetched: what was agreed about them is still the older record
-            previous = load_snapshot(self.folder, self.client.endpoint, self.short_name)
+            previous = load_record(self.folder, self.client.endpoint, self.short_name)
             record = replace(record, tasks=previous.tasks if previous else {})
-        save_snapshot(self.folder, self.client.endpoint, self.short_name, record)
+        save_record(self.folder, self.client.endpoint, self.short_name, record)
 
 
 # -- helpers ------------------------------------------------------------------------------------

@@ -15,14 +15,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pbsync.ignore import IgnoreRules
-from pbsync.manifest import (
+from pbsync.folder.ignore import IgnoreRules
+from pbsync.folder.manifest import (
     DEFAULT_FILES,
     FILE_INFO_KEYS,
     HELPING_EXTENSIONS,
     HELPING_RESERVED_INFO,
     PROJECT_TOML,
 )
+from pbsync.folder.taskfiles import write_jsonl
 from pbsync.model import (
     TASK_DEFAULTS,
     TASK_FIELDS,
@@ -32,8 +33,7 @@ from pbsync.model import (
     TaskState,
     content_key,
 )
-from pbsync.pullwrite import render_toml, safe_name, toml_ok
-from pbsync.tasks import write_jsonl
+from pbsync.pulling.write import render_toml, safe_name, toml_ok
 
 __all__ = ["SERVER_INFO_KEYS", "TASKS_FILE", "Layout", "build_layout"]
 
