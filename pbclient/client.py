@@ -175,6 +175,14 @@ class Client:
         """The last X-RateLimit-* seen per bucket (e.g. `/api/task`)."""
         return self._pacer.snapshot()
 
+    def is_own(self, url: str) -> bool:
+        """Whether `url` is on this client's server (same scheme and host:port).
+
+        The API key goes only there.
+        """
+        theirs, ours = urlsplit(self.url(url)), urlsplit(self.endpoint)
+        return (theirs.scheme, theirs.netloc) == (ours.scheme, ours.netloc)
+
     def url(self, url_or_path: str) -> str:
         """The absolute URL of `url_or_path` (a path is taken relative to the endpoint)."""
         if url_or_path.startswith(("http://", "https://")):

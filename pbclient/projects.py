@@ -25,14 +25,15 @@ class ProjectManager(Manager[Project]):
     def by_short_name(self, short_name: str) -> Project | None:
         """The project with this short name, or None; one GET.
 
-        With a key, `all=1` is sent: an authenticated list shows only the caller's own projects,
-        and "no such project" must not be confused with "someone else's project".
+        Another user's project is found too (owner scoping, see `pbclient.managers`): "no such
+        project" must not be confused with "someone else's project".
         """
-        filters: dict[str, Any] = {"short_name": short_name, "limit": 1}
-        if self._client.has_api_key:
-            filters["all"] = 1
-        found = self.find(**filters)
+        found = self.find(short_name=short_name, limit=1)
         return found[0] if found else None
+
+    def has_task_runs(self, project: Project | int) -> bool:
+        """Whether volunteers have answered any of the project's tasks (one GET)."""
+        return bool(self._client.taskruns.find(project_id=id_of(project), limit=1))
 
     def publish(self, project: Project, *, force: bool = False) -> None:
         """Publish a project through the web endpoint (the API refuses to).
@@ -44,10 +45,7 @@ class ProjectManager(Manager[Project]):
             RefusedError: the project has task runs and `force` is False.
             ResponseError: the server refused (e.g. no task presenter or no task).
         """
-        # all=1: an authenticated list leaves out runs of projects the caller does not own (an
-        # admin publishing another user's project would otherwise see none)
-        scope = {"all": 1} if self._client.has_api_key else {}
-        if not force and self._client.taskruns.find(project_id=id_of(project), limit=1, **scope):
+        if not force and self.has_task_runs(project):
             raise RefusedError(
                 f"{project!r} has task runs, which publishing deletes; pass force=True to publish"
             )

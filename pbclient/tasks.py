@@ -83,7 +83,10 @@ class TaskManager(Manager[Task]):
             workers: concurrent POSTs (1 to the session's pool size, 16; more would open and
                 drop connections). Every request counts against the rate limit however many
                 workers send it.
-            progress: called as `progress(done, total)` from the calling thread.
+            progress: called as `progress(done, total)` as soon as an item is created, from the
+                worker thread that created it, one call at a time; an exception it raises stops
+                the call (raised in the calling thread). Reported at once, a count is never
+                behind a rate-limit wait that a worker announces next.
             bodies: see `infos`.
             after_id: the highest task id of the project before this call, if the caller knows
                 it (e.g. from the listing it diffed against); otherwise one GET learns it.
@@ -126,16 +129,8 @@ class TaskManager(Manager[Task]):
 
     def _max_id(self, project_id: int) -> int:
         query = {"project_id": project_id, "orderby": "id", "desc": "true", "limit": 1}
-        rows = self._list({**query, **self._scope()})
+        rows = self._list(query)
         return int(rows[0]["id"]) if rows else 0
-
-    def _scope(self) -> dict[str, Any]:
-        """List filters that show the project's rows whoever owns it (`all=1` with a key).
-
-        Authenticated lists leave out projects the caller does not own (an admin's too): a
-        project that looked empty would have its tasks created twice after a lost answer.
-        """
-        return {"all": 1} if self._client.has_api_key else {}
 
     def _create_one(self, body: dict[str, Any]) -> Task:
         return self._wrap(self._write("POST", self.path, body))
@@ -155,39 +150,52 @@ class _BulkRun:
         self._progress = progress
         self._done = 0
         self._stop = threading.Event()
+        self._lock = threading.Lock()
 
     def concurrent(self, workers: int) -> None:
-        """Phase 1: POST every item on the pool; stop submitting after a definite failure."""
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pbclient-create") as pool:
+        """Phase 1: POST every item on the pool; stop submitting after a definite failure.
+
+        An exception in the calling thread (Ctrl-C, a progress callback that cancels) stops at
+        once: queued items are dropped and the pool is not waited for, so in-flight POSTs end on
+        their own (a client whose `sleep` raises wakes them from a rate-limit wait).
+        """
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pbclient-create")
+        try:
             futures = {pool.submit(self._attempt, i): i for i in range(len(self.items))}
             for future in as_completed(futures):
                 self._settle(futures[future], future.result())
+        except BaseException:
+            self._stop.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
 
     def _attempt(self, index: int) -> Task | PybossaError | None:
         if self._stop.is_set():
             return None  # skipped: reported as not created
         try:
-            return self.manager._create_one(self.items[index])
+            task = self.manager._create_one(self.items[index])
         except PybossaError as exc:
             if not _is_ambiguous(exc):
                 self._stop.set()
             return exc
+        self._created(index, task)
+        return task
 
     def _settle(self, index: int, outcome: Task | PybossaError | None) -> None:
-        if isinstance(outcome, Task):
-            self.results[index] = outcome
-            self._tick()
-        elif isinstance(outcome, PybossaError):
+        if isinstance(outcome, PybossaError):
             if _is_ambiguous(outcome):
                 log.info("task %d: %s; will reconcile before re-creating", index, outcome)
                 self.ambiguous[index] = outcome
             else:
                 self.errors[index] = outcome
 
-    def _tick(self) -> None:
-        self._done += 1
-        if self._progress is not None:
-            self._progress(self._done, len(self.items))
+    def _created(self, index: int, task: Task) -> None:
+        with self._lock:
+            self.results[index] = task
+            self._done += 1
+            if self._progress is not None:
+                self._progress(self._done, len(self.items))
 
     def reconcile(self, project_id: int, after_id: int, rounds: int) -> None:
         """Phase 2 (serial): adopt tasks the server did create, re-create the others."""
@@ -199,23 +207,25 @@ class _BulkRun:
             for index in sorted(pending):
                 found = unclaimed.get(_info_key(self.items[index]["info"]))
                 if found:
-                    self.results[index] = task = found.pop(0)
+                    task = found.pop(0)
                     log.info("task %d was created after all: adopted %r", index, task)
-                    self._tick()
+                    self._created(index, task)
                     continue
                 self._settle(index, self._retry_one(index))
         self.errors.update(self.ambiguous)
 
     def _retry_one(self, index: int) -> Task | PybossaError:
         try:
-            return self.manager._create_one(self.items[index])
+            task = self.manager._create_one(self.items[index])
         except PybossaError as exc:
             return exc
+        self._created(index, task)
+        return task
 
     def _unclaimed(self, project_id: int, after_id: int) -> dict[str, list[Task]]:
         claimed = {task.id for task in self.results if task is not None}
         found: dict[str, list[Task]] = defaultdict(list)
-        rows = self.manager.iter(project_id=project_id, last_id=after_id, **self.manager._scope())
+        rows = self.manager.iter(project_id=project_id, last_id=after_id)
         for task in rows:
             if task.id not in claimed:
                 found[_info_key(task.info)].append(task)
