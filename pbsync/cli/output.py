@@ -20,7 +20,6 @@ from rich.text import Text
 
 from pbclient.client import Client
 from pbclient.retry import RateLimitWait
-from pbsync.model import TaskState
 from pbsync.sync.actions import (
     Action,
     CreateHelpingMaterial,
@@ -285,7 +284,7 @@ class ProgressReporter(Reporter):
             self.progress.start()
             self.bar = self.progress.add_task("tasks", total=self.left)
 
-    def task_created(self, task: TaskState, remaining: int) -> None:
+    def task_created(self, remaining: int) -> None:
         self.left = remaining
         if self.progress is not None:
             self.progress.advance(self.bar)

@@ -17,10 +17,9 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from pbclient.client import Client
-from pbclient.errors import TransportError
+from pbclient.errors import InvalidDataError, ResponseError, TransportError
 from pbsync.errors import ProjectNotFoundError, PullError, ValidationError
 from pbsync.folder.ignore import IgnoreRules
 from pbsync.folder.manifest import PROJECT_TOML
@@ -157,35 +156,25 @@ class _Pull:
 
     def _download(self, hm: HelpingMaterialState) -> bytes | None:
         url = hm.media_url or ""
-        ours = urlsplit(self.client.endpoint)
-        theirs = urlsplit(url)
-        if (theirs.scheme, theirs.netloc) == (ours.scheme, ours.netloc):
-            response = self.client.send("GET", url)
-        elif theirs.scheme not in ("http", "https") or not theirs.netloc:
+        try:
+            data = self.client.helping_materials.download(url)
+        except InvalidDataError:
             # server data decides this URL: never let it read a local file or abort the pull
-            self.warnings.append(
-                f"helping {hm.name}: download failed (not an http(s) URL): kept as a link"
-            )
-            return None
+            why = "not an http(s) URL"
+        except ResponseError as exc:
+            why = str(exc.status)
+        except TransportError as exc:
+            if self.client.is_own(url):
+                raise  # our own server is unreachable: the pull fails, nothing becomes a link
+            why = str(exc)  # another host (a CDN, S3) that cannot be reached
         else:
-            # another host (a CDN, S3): never send it our API key
-            with Client(f"{theirs.scheme}://{theirs.netloc}") as anonymous:
-                try:
-                    response = anonymous.send("GET", url)
-                except TransportError as exc:
-                    self.warnings.append(
-                        f"helping {hm.name}: download failed ({exc}): kept as a link"
-                    )
-                    return None
-        if response.status_code != 200:
-            self.warnings.append(
-                f"helping {hm.name}: download failed ({response.status_code}): kept as a link"
-            )
-            return None
-        data = response.content
-        if hm.sha256 and hashlib.sha256(data).hexdigest() != hm.sha256:
-            self.warnings.append(f"helping {hm.name}: the file differs from its recorded sha256")
-        return data
+            if hm.sha256 and hashlib.sha256(data).hexdigest() != hm.sha256:
+                self.warnings.append(
+                    f"helping {hm.name}: the file differs from its recorded sha256"
+                )
+            return data
+        self.warnings.append(f"helping {hm.name}: download failed ({why}): kept as a link")
+        return None
 
     def _record(self, project_id: int | None) -> None:
         """Record the pulled folder as synced, so the next push sees no drift."""

@@ -175,6 +175,9 @@ class Plan:
     notes: tuple[str, ...] = ()
     prune: bool = False
     force: bool = False
+    #: the highest task id the server had when the plan was made (0: none); creating tasks
+    #: looks for a lost POST's task among those above it instead of posting it again
+    last_task_id: int = 0
 
     @property
     def empty(self) -> bool:

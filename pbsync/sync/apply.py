@@ -1,27 +1,29 @@
 """Carry out a `Plan` against a server and report what it cost.
 
 Safety first: `apply` refuses, before its first write, a plan with unresolved conflicts or blocked
-deletions (unless the plan was made with `force`), and an unknown category. Tasks are created by a
-small bounded pool of workers. Nothing here keeps local bookkeeping that could go stale: an apply
-interrupted at any point (Ctrl-C, crash, network loss) is resumed by fetching and planning again,
-which creates only what is still missing since a task's identity is its content.
+deletions (unless the plan was made with `force`), and an unknown category. Every request goes
+through pbclient's managers, so each PYBOSSA rule (owner scoping, the publish guard, the
+reserved-keys retry, uploads) has one home; tasks are created by `client.tasks.create_many`, a
+bounded pool of workers that finds a POST whose answer was lost on the server instead of posting
+it twice. Nothing here keeps local bookkeeping that could go stale: an apply interrupted at any
+point (Ctrl-C, crash, network loss) is resumed by fetching and planning again, which creates only
+what is still missing since a task's identity is its content.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pbclient.client import Client
-from pbclient.errors import InvalidDataError, RefusedError
-from pbclient.resources import HelpingMaterial, Project
+from pbclient.errors import BulkCreateError, InvalidDataError
+from pbclient.resources import HelpingMaterial, Project, Resource, Task
 from pbclient.retry import RateLimitWait
+from pbclient.tasks import DEFAULT_WORKERS
 from pbsync.errors import (
     ConflictError,
     PbsyncError,
@@ -49,8 +51,8 @@ __all__ = ["WORKERS", "Report", "Reporter", "apply"]
 
 log = logging.getLogger(__name__)
 
-#: concurrent task POSTs; small, as the server's rate limit is per client anyway
-WORKERS = 4
+#: concurrent task POSTs: pbclient's bulk default (see `pbclient.tasks.DEFAULT_WORKERS`)
+WORKERS = DEFAULT_WORKERS
 
 
 class Reporter:
@@ -68,7 +70,7 @@ class Reporter:
     def action_done(self, action: Action) -> None:
         """An action finished."""
 
-    def task_created(self, task: TaskState, remaining: int) -> None:
+    def task_created(self, remaining: int) -> None:
         """One task was created; `remaining` tasks of the whole plan are still to be created."""
 
     def rate_limit_wait(self, wait: RateLimitWait) -> None:
@@ -172,6 +174,18 @@ class _Runner:
         self.project_id = plan.project_id
         self.tasks_left = plan.count(CreateTasks)
         self.category_ids: dict[str, int] = {}
+        #: one handler per action type: the plan's vocabulary, mapped explicitly
+        self.handlers: dict[type[Action], Callable[[Any], None]] = {
+            CreateProject: self._create_project,
+            UpdateProject: self._update_project,
+            PublishProject: self._publish_project,
+            CreateHelpingMaterial: self._create_helping,
+            UpdateHelpingMaterial: self._update_helping,
+            DeleteHelpingMaterial: self._delete_helping,
+            CreateTasks: self._create_tasks,
+            UpdateTask: self._update_task,
+            DeleteTask: self._delete_task,
+        }
 
     def run(self) -> None:
         if not self.dry_run:
@@ -211,10 +225,7 @@ class _Runner:
         publishing = any(isinstance(a, PublishProject) for a in self.plan.actions)
         if not publishing or self.plan.force or self.plan.project_id is None:
             return
-        params: dict[str, Any] = {"project_id": self.plan.project_id, "limit": 1}
-        if self.client.has_api_key:
-            params["all"] = 1  # an admin's list would leave out another user's project's runs
-        if self.client.request("GET", "/api/taskrun", params=params):
+        if self.client.projects.has_task_runs(self.plan.project_id):
             raise UnsafeOperationError(
                 f"{self.plan.short_name} has task runs, which publishing deletes (use --force)"
             )
@@ -229,18 +240,16 @@ class _Runner:
         )
 
     def _do(self, action: Action) -> None:
-        handler: Callable[[Any], None] = getattr(self, f"_do_{action.kind}")
         writes_before = _writes(self.client)
-        handler(action)
+        self.handlers[type(action)](action)
         self.report.writes += _writes(self.client) - writes_before
         if not isinstance(action, CreateTasks):
             self._count(action)
 
     # -- one handler per action type --------------------------------------------------------------
-    def _do_CreateProject(self, action: CreateProject) -> None:
-        body = self._project_body(action.project)
+    def _create_project(self, action: CreateProject) -> None:
         try:
-            row = self.client.request("POST", "/api/project", json=body)
+            created = self.client.projects.create(self._project_body(action.project))
         except InvalidDataError as exc:
             if "already exists" not in str(exc):
                 raise
@@ -252,68 +261,71 @@ class _Runner:
                 f"short_name {fields.short_name!r} (another of yours, or another user's): "
                 "PYBOSSA needs both to be unique; change them in project.toml"
             ) from exc
-        self.project_id = self.report.project_id = int(row["id"])
+        self.project_id = self.report.project_id = int(created.id)
 
-    def _do_UpdateProject(self, action: UpdateProject) -> None:
+    def _update_project(self, action: UpdateProject) -> None:
         body = dict(action.body)
         if "category" in body:
             body["category_id"] = self.category_ids[body.pop("category")]
-        self.client.request("PUT", f"/api/project/{action.project_id}", json=body)
+        # the plan's info is already the server's info (as fetched) with the folder's keys on top
+        self.client.projects.update(_as_fetched(Project, action.project_id), **body)
 
-    def _do_PublishProject(self, action: PublishProject) -> None:
+    def _publish_project(self, action: PublishProject) -> None:
         project = Project.from_server({"id": self._project_id(), "short_name": action.short_name})
-        try:
-            self.client.projects.publish(project, force=self.plan.force)
-        except RefusedError as exc:
-            raise UnsafeOperationError(
-                f"{action.short_name} has task runs, which publishing deletes (use --force)"
-            ) from exc
+        # _check_publish asked the server about task runs before the first write; asking again
+        # here would cost a request per publish for the same answer
+        self.client.projects.publish(project, force=True)
 
-    def _do_CreateHelpingMaterial(self, action: CreateHelpingMaterial) -> None:
-        material, project_id = action.material, self._project_id()
-        if material.file_path is None:
-            body = {"project_id": project_id, "info": dict(action.info)}
-            body.update(media_url=material.media_url, priority=material.priority)
-            self.client.request("POST", "/api/helpingmaterial", json=body)
-            return
-        created = self.client.helping_materials.create(
-            project_id, dict(action.info), file_path=material.file_path
+    def _create_helping(self, action: CreateHelpingMaterial) -> None:
+        material = action.material
+        self.client.helping_materials.create(
+            self._project_id(),
+            dict(action.info),
+            file_path=material.file_path,
+            media_url=material.media_url if material.file_path is None else None,
+            priority=material.priority,
         )
-        if material.priority:
-            # a multipart upload carries no priority: set it at once so the next plan is empty
-            body = {"priority": material.priority}
-            self.client.request("PUT", f"/api/helpingmaterial/{created.id}", json=body)
 
-    def _do_UpdateHelpingMaterial(self, action: UpdateHelpingMaterial) -> None:
-        material, path = action.material, f"/api/helpingmaterial/{action.remote_id}"
-        body: dict[str, Any] = {"info": dict(action.info), "priority": material.priority}
-        if action.reupload and material.file_path is not None:
-            data = {"id": action.remote_id, "project_id": self._project_id(), "info": body["info"]}
-            self.client.helping_materials.update(
-                HelpingMaterial.from_server(data), file_path=material.file_path
-            )
-            if not any(c.field == "priority" for c in action.changes):
-                return
-            body = {"priority": material.priority}
-        elif material.sha256 is None:
-            body["media_url"] = material.media_url
-        self.client.request("PUT", path, json=body)
+    def _update_helping(self, action: UpdateHelpingMaterial) -> None:
+        material = action.material
+        fields: dict[str, Any] = {"info": dict(action.info), "priority": material.priority}
+        if material.sha256 is None:
+            fields["media_url"] = material.media_url
+        # what the fetch saw of it, so that only the planned changes are sent
+        known = {"project_id": self._project_id(), **_fields_of(action)}
+        stub = _as_fetched(HelpingMaterial, action.remote_id, **known)
+        path = material.file_path if action.reupload else None
+        self.client.helping_materials.update(stub, file_path=path, **fields)
 
-    def _do_DeleteHelpingMaterial(self, action: DeleteHelpingMaterial) -> None:
-        self.client.request("DELETE", f"/api/helpingmaterial/{action.material.id}")
+    def _delete_helping(self, action: DeleteHelpingMaterial) -> None:
+        self.client.helping_materials.delete(_id_of(action.material.id))
 
-    def _do_UpdateTask(self, action: UpdateTask) -> None:
-        self.client.request("PUT", f"/api/task/{action.task_id}", json=dict(action.body))
+    def _update_task(self, action: UpdateTask) -> None:
+        self.client.tasks.update(_as_fetched(Task, action.task_id), **action.body)
 
-    def _do_DeleteTask(self, action: DeleteTask) -> None:
-        self.client.request("DELETE", f"/api/task/{action.task.id}")
+    def _delete_task(self, action: DeleteTask) -> None:
+        self.client.tasks.delete(_id_of(action.task.id))
 
-    def _do_CreateTasks(self, action: CreateTasks) -> None:
-        project_id = self._project_id()
-        for task in _create_concurrently(self.client, project_id, action.tasks):
+    def _create_tasks(self, action: CreateTasks) -> None:
+        def created(done: int, total: int) -> None:
             self.tasks_left -= 1
             self.report.created["task"] += 1
-            self.reporter.task_created(task, self.tasks_left)
+            self.reporter.task_created(self.tasks_left)
+
+        try:
+            self.client.tasks.create_many(
+                self._project_id(),
+                [_task_body(task) for task in action.tasks],
+                bodies=True,
+                workers=WORKERS,
+                progress=created,
+                after_id=self.plan.last_task_id,
+            )
+        except BulkCreateError as exc:
+            # the first item's own error says why (the server refused it, or was unreachable);
+            # what was created stays, and a re-run creates the rest
+            log.info("%s", exc)
+            raise exc.errors[min(exc.errors)] from exc
 
     # -- helpers ----------------------------------------------------------------------------------
     def _project_id(self) -> int:
@@ -336,51 +348,43 @@ class _Runner:
         return body
 
 
-def _create_concurrently(
-    client: Client, project_id: int, tasks: tuple[TaskState, ...]
-) -> Iterator[TaskState]:
-    """POST every task with at most `WORKERS` in flight; yields each task once it is created.
+R = TypeVar("R", bound=Resource)
 
-    Progress is yielded in the caller's thread, so an exception there (a reporter, Ctrl-C) stops
-    the pool: queued tasks are cancelled, in-flight ones finish. On Ctrl-C the pool is not waited
-    for: a worker may be sleeping through a rate-limit window (up to 15 minutes on PYBOSSA); the
-    connection's stoppable sleep (embedded.connect) wakes it, and a re-run creates what is missing.
+
+def _as_fetched(cls: type[R], resource_id: int, **known: Any) -> R:
+    """A resource as the plan's fetch saw it: an update then sends just the fields set on it.
+
+    The plan already merged the server's `info` (as fetched) with the folder's keys, so the
+    manager must not fetch it again to merge (which it does for objects built by hand).
     """
-    pending = iter(tasks)
-    pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="pbsync-task")
-    running: dict[Future[Any], TaskState] = {}
-    interrupted = False
-    try:
-        for task in pending:
-            running[pool.submit(_post_task, client, project_id, task)] = task
-            if len(running) >= WORKERS:
-                yield from _drain(running, FIRST_COMPLETED)
-        yield from _drain(running, None)
-    except KeyboardInterrupt:
-        interrupted = True
-        raise
-    finally:
-        pool.shutdown(wait=not interrupted, cancel_futures=True)
+    obj: R = cls.from_server({"id": resource_id, **known})
+    return obj
 
 
-def _drain(running: dict[Future[Any], TaskState], until: str | None) -> Iterator[TaskState]:
-    done, _ = wait(list(running), return_when=until or "ALL_COMPLETED")
-    for future in done:
-        task = running.pop(future)
-        future.result()  # re-raise a worker's error here
-        yield task
+def _fields_of(action: UpdateHelpingMaterial) -> dict[str, Any]:
+    """The server's priority and media_url as the plan saw them: the folder's, unless changed."""
+    material = action.material
+    seen: dict[str, Any] = {"priority": material.priority}
+    if material.sha256 is None:
+        seen["media_url"] = material.media_url
+    seen.update({c.field: c.old for c in action.changes if c.field in seen})
+    return seen
 
 
-def _post_task(client: Client, project_id: int, task: TaskState) -> None:
-    body = {
-        "project_id": project_id,
+def _id_of(value: int | None) -> int:
+    if value is None:
+        raise RuntimeError("a planned deletion without a server id")  # a plan bug
+    return value
+
+
+def _task_body(task: TaskState) -> dict[str, Any]:
+    return {
         "info": dict(task.info),
         "n_answers": task.n_answers,
         "priority_0": task.priority_0,
         "quorum": task.quorum,
         "calibration": task.calibration,
     }
-    client.request("POST", "/api/task", json=body)
 
 
 def _writes(client: Client) -> int:
@@ -410,7 +414,3 @@ def _effect(action: Action) -> tuple[str, str]:
         DeleteTask: ("task", "deleted"),
     }
     return effects[type(action)]
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)

@@ -116,6 +116,7 @@ class _Builder:
         self.publish = False
 
     def result(self) -> Plan:
+        remote_tasks = (self.remote.tasks if self.remote else None) or ()
         if self.publish:
             # last: PYBOSSA publishes only a project that has a presenter and tasks
             self._check_publishable()
@@ -130,6 +131,7 @@ class _Builder:
             notes=tuple(self.notes),
             prune=self.prune,
             force=self.force,
+            last_task_id=max((t.id or 0 for t in remote_tasks), default=0),
         )
 
     def _drift(self, item: str, name: str, local: Any, remote: Any, previous: str | None) -> bool:

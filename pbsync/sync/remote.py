@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -25,31 +25,12 @@ from pbsync.model import (
     content_key,
 )
 
-__all__ = ["PAGE", "RemoteProject", "helping_name", "iter_rows"]
+__all__ = ["RemoteProject", "helping_name"]
 
 log = logging.getLogger(__name__)
 
-#: PYBOSSA's largest page
-PAGE = 100
 #: below this many tasks, count their runs one request each; above, page through all the runs
 PER_TASK_COUNT_LIMIT = 20
-
-
-def iter_rows(client: Client, resource: str, **filters: Any) -> Iterator[dict[str, Any]]:
-    """Every row of `/api/<resource>` matching `filters`, by keyset pages of 100.
-
-    A page shorter than 100 ends the walk, so n rows cost n // 100 + 1 requests.
-    """
-    last_id: int | None = None
-    while True:
-        params: dict[str, Any] = {**filters, "limit": PAGE}
-        if last_id is not None:
-            params["last_id"] = last_id
-        page = client.request("GET", f"/api/{resource}", params=params) or []
-        yield from page
-        if len(page) < PAGE:
-            return
-        last_id = page[-1]["id"]
 
 
 def helping_name(info: Mapping[str, Any], material_id: int | None) -> str:
@@ -123,22 +104,19 @@ class RemoteProject:
             NotOwnerError: `owner` is set and the key is not an owner's (or was not accepted).
             pbclient.errors.PybossaError: the server refused or could not be reached.
         """
-        params: dict[str, Any] = {"short_name": short_name}
-        if client.has_api_key:
-            params["all"] = 1  # an authenticated list shows only the caller's own projects
-        rows = client.request("GET", "/api/project", params=params) or []
-        row = next((r for r in rows if r.get("short_name") == short_name), None)
-        if row is None:
+        found = client.projects.by_short_name(short_name)
+        if found is None or found.data.get("short_name") != short_name:
             return None
+        row = found.data
         if owner and "published" not in row:
             raise NotOwnerError(_not_owner(client, short_name))
         categories = RemoteProject.categories(client)
         project_id = int(row["id"])
-        scope = _scope(client, project_id)
-        materials = tuple(_material(r) for r in iter_rows(client, "helpingmaterial", **scope))
+        rows = client.helping_materials.rows(project_id=project_id)
+        materials = tuple(_material(r) for r in rows)
         task_states = None
         if tasks:
-            task_states = tuple(_task(r) for r in iter_rows(client, "task", **scope))
+            task_states = tuple(_task(r) for r in client.tasks.rows(project_id=project_id))
         fields = _project_fields(row, {v: k for k, v in categories.items()})
         return ProjectState(
             project=fields,
@@ -151,7 +129,7 @@ class RemoteProject:
     @staticmethod
     def categories(client: Client) -> dict[str, int]:
         """Every category as short_name -> id (one request for up to 100 categories)."""
-        return {str(r["short_name"]): int(r["id"]) for r in iter_rows(client, "category")}
+        return {str(r["short_name"]): int(r["id"]) for r in client.categories.rows()}
 
     @staticmethod
     def count_task_runs(
@@ -171,7 +149,7 @@ class RemoteProject:
         if len(wanted) <= PER_TASK_COUNT_LIMIT:
             counts = Counter({i: _runs_of_task(client, i) for i in sorted(wanted)})
         else:
-            rows = iter_rows(client, "taskrun", **_scope(client, state.project_id))
+            rows = client.taskruns.rows(project_id=state.project_id)
             counts = Counter(int(r["task_id"]) for r in rows)
         tasks = tuple(
             replace(t, n_task_runs=counts.get(t.id, 0)) if t.id in wanted else t
@@ -180,26 +158,9 @@ class RemoteProject:
         return replace(state, tasks=tasks)
 
 
-def _scope(client: Client, project_id: int) -> dict[str, Any]:
-    """List filters for a project's rows.
-
-    An authenticated list shows only rows of projects the caller owns, admins included: without
-    `all=1` another user's project (a pull, or an admin's push) would look empty, its tasks
-    missing (re-created) and its task runs absent (answered tasks pruned).
-    """
-    scope: dict[str, Any] = {"project_id": project_id}
-    if client.has_api_key:
-        scope["all"] = 1
-    return scope
-
-
 def _runs_of_task(client: Client, task_id: int) -> int:
     """Whether a task has runs: 0 or 1 is enough to decide, and costs one request."""
-    params: dict[str, Any] = {"task_id": task_id, "limit": 1}
-    if client.has_api_key:
-        params["all"] = 1  # see _scope
-    rows = client.request("GET", "/api/taskrun", params=params) or []
-    return len(rows)
+    return len(client.taskruns.find(task_id=task_id, limit=1))
 
 
 def _not_owner(client: Client, short_name: str) -> str:

@@ -14,7 +14,6 @@ import pbsync
 from pbclient.client import Client
 from pbclient.errors import RefusedError, TransportError
 from pbsync.errors import ConflictError, PbsyncError, UnsafeOperationError, ValidationError
-from pbsync.model import TaskState
 from pbsync.server import LocalServer
 from pbsync.sync.actions import (
     Plan,
@@ -103,7 +102,7 @@ class StopAfter(Reporter):
     def __init__(self, n: int, action: Any = None) -> None:
         self.n, self.action, self.seen = n, action, 0
 
-    def task_created(self, task: TaskState, remaining: int) -> None:
+    def task_created(self, remaining: int) -> None:
         self.seen += 1
         if self.seen == self.n:
             if self.action is None:

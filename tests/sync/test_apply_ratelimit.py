@@ -11,7 +11,6 @@ import pbsync
 from pbclient.client import Client
 from pbclient.errors import PybossaError
 from pbclient.retry import RateLimitWait
-from pbsync.model import TaskState
 from pbsync.server import LocalServer
 from pbsync.sync.apply import Reporter
 
@@ -21,7 +20,7 @@ class Recorder(Reporter):
         self.left = 0
         self.waits: list[tuple[str, int]] = []
 
-    def task_created(self, task: TaskState, remaining: int) -> None:
+    def task_created(self, remaining: int) -> None:
         self.left = remaining
 
     def rate_limit_wait(self, wait: RateLimitWait) -> None:
