@@ -1,3 +1,6 @@
+"""`python -m pbsync`: the `pbsync` command."""
+
 from pbsync.cli import main
 
-main()
+if __name__ == "__main__":
+    main()

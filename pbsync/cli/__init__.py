@@ -1,8 +1,11 @@
 """The `pbsync` command line: the only package that prints.
 
-Each command lives in its own module and is registered on the `main` group below. Exit codes:
-0 success (and `diff`: in sync), 1 error, 2 `diff`: changes pending. Errors are one red line on
-stderr (a validation error: one line per problem); the API key is never printed.
+Each command lives in its own module and is listed in `COMMANDS` below: the group shows
+`pbsync --help` (and completes command names) from that table, and imports a command's module only
+when the command runs or its own help is asked. `pbsync --help` and `--version` thus import neither
+the local server nor rich. Exit codes: 0 success (and `diff`: in sync), 1 error, 2 `diff`: changes
+pending. Errors are one red line on stderr (a validation error: one line per problem); the API key
+is never printed.
 """
 
 from __future__ import annotations
@@ -10,24 +13,45 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
-from rich.console import Console
-from rich.logging import RichHandler
-from rich.markup import escape
 
-from pbclient.errors import AuthenticationError, PybossaError
 from pbsync import __version__
 from pbsync.config import mask
 from pbsync.errors import PbsyncError, ValidationError
 
-__all__ = ["EXIT_CHANGES", "EXIT_ERROR", "EXIT_OK", "GlobalOptions", "main"]
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
+__all__ = ["COMMANDS", "EXIT_CHANGES", "EXIT_ERROR", "EXIT_OK", "GlobalOptions", "main"]
 
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+
+
+class LazyCommand(NamedTuple):
+    """Where a command is defined, and the summary `pbsync --help` shows without importing it."""
+
+    module: str
+    attribute: str
+    #: must equal the command's own `short_help` (tests/cli/test_cold_start.py checks it)
+    short_help: str
+
+
+#: every pbsync command; a new command is one line here
+COMMANDS: Mapping[str, LazyCommand] = {
+    "serve": LazyCommand(
+        "pbsync.cli.serve", "serve", "Run a local PYBOSSA-compatible server (Ctrl-C stops it)."
+    ),
+    "init": LazyCommand("pbsync.cli.init", "init", "Start a project folder from a template."),
+    "diff": LazyCommand("pbsync.cli.sync", "diff", "Show what a push would change."),
+    "push": LazyCommand("pbsync.cli.sync", "push", "Make the server match the folder."),
+    "pull": LazyCommand("pbsync.cli.sync", "pull", "Write a server's project into a folder."),
+}
 
 #: secrets seen by this process (API keys), masked in every error line
 _SECRETS: list[str] = []
@@ -54,6 +78,10 @@ def one_line(message: str) -> str:
 
 def error_line(message: str) -> None:
     """Print one red error line on stderr, with secrets masked."""
+    # rich is imported here, not at the top: `pbsync --help` must not pay for it
+    from rich.console import Console
+    from rich.markup import escape
+
     for secret in _SECRETS:
         message = mask(message, secret)
     text = escape(one_line(message))
@@ -71,7 +99,72 @@ class GlobalOptions:
     verbosity: int
 
 
-class PbsyncGroup(click.Group):
+class LazyGroup(click.Group):
+    """A group whose commands are imported only when used.
+
+    Args:
+        lazy: command name -> where the command is defined and its short help.
+        *args, **kwargs: as for `click.Group`.
+    """
+
+    def __init__(
+        self, *args: Any, lazy: Mapping[str, LazyCommand] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: Mapping[str, LazyCommand] = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands or cmd_name not in self.lazy:
+            return self.commands.get(cmd_name)
+        spec = self.lazy[cmd_name]
+        command = getattr(importlib.import_module(spec.module), spec.attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{spec.module}.{spec.attribute} is not a click command")
+        self.commands[cmd_name] = command  # imported once per process
+        return command
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.NoSuchCommand as exc:
+            # click suggests names from `self.commands`, which only holds the commands loaded
+            known = self.list_commands(ctx)
+            raise click.NoSuchCommand(exc.command_name, possibilities=known, ctx=exc.ctx) from None
+
+    def _summaries(self, ctx: click.Context, prefix: str = "") -> list[tuple[str, str]]:
+        """(name, short help) of the visible commands starting with `prefix`, none imported."""
+        rows = []
+        for name in self.list_commands(ctx):
+            if not name.startswith(prefix):
+                continue
+            if name in self.lazy:
+                rows.append((name, self.lazy[name].short_help))
+            elif not self.commands[name].hidden:
+                rows.append((name, self.commands[name].get_short_help_str()))
+        return rows
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = self._summaries(ctx)
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        from click.shell_completion import CompletionItem
+
+        names = [
+            CompletionItem(name, help=summary) for name, summary in self._summaries(ctx, incomplete)
+        ]
+        # click.Command's completion: the group's own options
+        return names + click.Command.shell_complete(self, ctx, incomplete)
+
+
+class PbsyncGroup(LazyGroup):
     """Maps pbsync and pbclient errors to one red line and exit code 1 (usage errors too)."""
 
     def main(
@@ -98,17 +191,30 @@ class PbsyncGroup(click.Group):
         except click.Abort:
             error_line("interrupted; run the command again to resume (nothing is duplicated)")
             sys.exit(EXIT_ERROR)
-        except ValidationError as exc:
-            for problem in exc.problems:
-                error_line(str(problem))
-            sys.exit(EXIT_ERROR)
-        except AuthenticationError as exc:
-            error_line(f"{exc} (is the API key right? PYBOSSA treats a wrong key as anonymous)")
-            sys.exit(EXIT_ERROR)
-        except (PbsyncError, PybossaError) as exc:
-            error_line(str(exc))
+        except Exception as exc:
+            lines = _error_lines(exc)
+            if lines is None:
+                raise
+            for line in lines:
+                error_line(line)
             sys.exit(EXIT_ERROR)
         sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _error_lines(exc: Exception) -> list[str] | None:
+    """The error lines for a pbsync or pbclient error; None for any other exception."""
+    if isinstance(exc, ValidationError):
+        return [str(problem) for problem in exc.problems]
+    if isinstance(exc, PbsyncError):
+        return [str(exc)]
+    # imported only now: pbclient.errors imports the pbclient package, its client and requests
+    from pbclient.errors import AuthenticationError, PybossaError
+
+    if isinstance(exc, AuthenticationError):
+        return [f"{exc} (is the API key right? PYBOSSA treats a wrong key as anonymous)"]
+    if isinstance(exc, PybossaError):
+        return [str(exc)]
+    return None
 
 
 EXAMPLES = """\b
@@ -126,7 +232,10 @@ runs the same server for other clients). `pbsync COMMAND --help` shows a command
 
 
 @click.group(
-    cls=PbsyncGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXAMPLES
+    cls=PbsyncGroup,
+    lazy=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=EXAMPLES,
 )
 @click.version_option(__version__, prog_name="pbsync")
 @click.option("--endpoint", metavar="URL", help="PYBOSSA server URL [env: PYBOSSA_ENDPOINT].")
@@ -146,6 +255,10 @@ def main(
     quiet: int,
 ) -> None:
     """PYBOSSA projects as code."""
+    # imported here: this callback runs only when a command runs, never for --help or --version
+    from rich.console import Console
+    from rich.logging import RichHandler
+
     _SECRETS.clear()  # one invocation's keys (CliRunner runs many in one process)
     remember_secret(api_key)
     verbosity = verbose - quiet
@@ -153,25 +266,3 @@ def main(
     handler = RichHandler(console=Console(stderr=True), show_path=False)
     logging.basicConfig(level=level, handlers=[handler], format="%(message)s", force=True)
     ctx.obj = GlobalOptions(endpoint, api_key, profile, env_name, verbosity)
-
-
-def _register() -> None:
-    # each command module registers here; a module another part of pbsync has not shipped yet
-    # is skipped rather than breaking every other command
-    for module_name, command in (
-        ("serve", "serve"),
-        ("init", "init"),  # from pbsync.cli import init as init_cmd
-        ("sync", "diff"),
-        ("sync", "push"),
-        ("sync", "pull"),
-    ):
-        try:
-            module = importlib.import_module(f"pbsync.cli.{module_name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"pbsync.cli.{module_name}":
-                raise
-            continue
-        main.add_command(getattr(module, command))
-
-
-_register()

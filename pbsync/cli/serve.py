@@ -6,12 +6,13 @@ import logging
 import os
 import signal
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 
-from pbsync.server import LocalServer, default_db_path
-from pbsync.server.ratelimit import parse_rate_limit
+if TYPE_CHECKING:
+    from pbsync.server import LocalServer
 
 log = logging.getLogger(__name__)
 
@@ -21,13 +22,16 @@ def _rate_limit(
 ) -> tuple[int, int] | None:
     if value is None:
         return None
+    # pbsync.server imports flask and waitress: only a `serve` that runs pays for them
+    from pbsync.server.ratelimit import parse_rate_limit
+
     try:
         return parse_rate_limit(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 
 
-@click.command()
+@click.command(short_help="Run a local PYBOSSA-compatible server (Ctrl-C stops it).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
@@ -54,6 +58,8 @@ def serve(
     testing: bool,
 ) -> None:
     """Run a local PYBOSSA-compatible server (Ctrl-C stops it)."""
+    from pbsync.server import LocalServer, default_db_path
+
     console = Console(highlight=False)
     path = db if db is not None else str(default_db_path())
     try:
