@@ -56,13 +56,13 @@ def changed_files(
 
 
 def refuse_local_edits(
-    folder: Path, endpoint: str, short_name: str, env: str | None, touched: list[str]
+    folder: Path, target: str, short_name: str, env: str | None, touched: list[str]
 ) -> None:
     """Raise `PullError` when a file in `touched` holds edits the last sync did not record."""
     existing = [r for r in touched if (folder / r).exists() or (folder / r).is_symlink()]
     if not existing:
         return
-    clean = _clean_files(folder, endpoint, short_name, env)
+    clean = _clean_files(folder, target, short_name, env)
     edited = sorted(r for r in existing if r not in clean)
     if edited:
         listing = ", ".join(edited)
@@ -83,9 +83,9 @@ def _content(path: Path) -> bytes | None:
     return path.read_bytes()
 
 
-def _clean_files(folder: Path, endpoint: str, short_name: str, env: str | None) -> set[str]:
+def _clean_files(folder: Path, target: str, short_name: str, env: str | None) -> set[str]:
     """Files holding exactly what the last sync recorded (safe to overwrite)."""
-    record = load_record(folder, endpoint, short_name)
+    record = load_record(folder, target, short_name)
     if record is None:
         return set()
     try:

@@ -50,6 +50,8 @@ class PullReport:
     n_tasks: int | None
     n_helping: int
     downloads: int
+    #: requests sent to the server (downloads from other hosts are not counted)
+    requests: int = 0
 
 
 @dataclass
@@ -62,6 +64,7 @@ class _Pull:
     tasks: bool
     force: bool
     env: str | None
+    target: str
     warnings: list[str]
     existing: dict[str, Any]
     downloaded: int = 0
@@ -80,8 +83,8 @@ class _Pull:
         stale = stale_files(self.folder, files, downloads, ignore)
         changed = changed_files(self.folder, files, downloads)
         if not self.force:
-            endpoint = self.client.endpoint
-            refuse_local_edits(self.folder, endpoint, self.short_name, self.env, changed + stale)
+            touched = changed + stale
+            refuse_local_edits(self.folder, self.target, self.short_name, self.env, touched)
         written = self._write_all(files, downloads, changed)
         if self.failed:
             self._relink(remote, ignore, written)
@@ -186,9 +189,9 @@ class _Pull:
         record = record_of(local.state, project_id=project_id)
         if not self.tasks:
             # tasks were not fetched: what was agreed about them is still the older record
-            previous = load_record(self.folder, self.client.endpoint, self.short_name)
+            previous = load_record(self.folder, self.target, self.short_name)
             record = replace(record, tasks=previous.tasks if previous else {})
-        save_record(self.folder, self.client.endpoint, self.short_name, record)
+        save_record(self.folder, self.target, self.short_name, record)
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -202,6 +205,7 @@ def pull(
     tasks: bool = True,
     force: bool = False,
     env: str | None = None,
+    target: str | None = None,
 ) -> PullReport:
     """Write `folder` from the server's project `short_name` (creating the folder if needed).
 
@@ -216,6 +220,8 @@ def pull(
         tasks: also pull the tasks (one request per 100).
         force: overwrite and remove local files even when they hold unsynced edits.
         env: the `[env.NAME]` overlay of the existing project.toml this pull belongs to.
+        target: the server's name in `.pbsync/state.json` (default: the client's endpoint); the
+            embedded server, whose port changes every run, is `"embedded"`.
 
     Returns:
         What was written, left alone, removed, and warnings (data that could not be pulled).
@@ -229,7 +235,9 @@ def pull(
     root = Path(folder).absolute()
     if root.exists() and not root.is_dir():
         raise PullError(f"{root} exists and is not a folder")
-    job = _Pull(client, short_name, root, tasks, force, env, [], read_existing(root))
-    report = job.run()
+    where = target if target is not None else client.endpoint
+    job = _Pull(client, short_name, root, tasks, force, env, where, [], read_existing(root))
+    before = client.stats.total
+    report = replace(job.run(), requests=client.stats.total - before)
     log.info("pulled %s into %s: %d files written", short_name, root, len(report.written))
     return report

@@ -173,7 +173,43 @@ def test_embedded_server_when_nothing_is_configured(tmp_path: Path, folder: Path
     assert pulled.exit_code == 0, pulled.output
     assert json.loads(pulled.stdout)["short_name"] == SHORT
     state = json.loads((copy / ".pbsync" / "state.json").read_text(encoding="utf-8"))
-    assert f"embedded {SHORT}" in state["targets"]
+    assert list(state["targets"]) == [f"embedded {SHORT}"]  # not one per random port
+
+
+def test_pull_twice_and_pull_after_push_on_the_embedded_server(
+    tmp_path: Path, folder: Path
+) -> None:
+    # the embedded server takes a new port every run: records must be filed under "embedded"
+    env = {
+        "HOME": str(tmp_path),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "PYBOSSA_ENDPOINT": None,
+        "PYBOSSA_API_KEY": None,
+    }
+    runner = CliRunner()
+    assert runner.invoke(main, ["push", str(folder)], env=env).exit_code == 0
+    copy = tmp_path / "copy"
+    for _ in range(2):  # the second pull meets its own first pull's files, untouched
+        pulled = runner.invoke(main, ["pull", SHORT, str(copy)], env=env)
+        assert pulled.exit_code == 0, pulled.output
+    state_file = copy / ".pbsync" / "state.json"
+    first = json.loads(state_file.read_text(encoding="utf-8"))
+    assert list(first["targets"]) == [f"embedded {SHORT}"]
+    # a push from the original folder, then a pull into the untouched copy
+    (folder / "presenter.html").write_text("<p>changed upstream</p>\n", encoding="utf-8")
+    assert runner.invoke(main, ["push", str(folder)], env=env).exit_code == 0
+    pulled = runner.invoke(main, ["pull", SHORT, str(copy)], env=env)
+    assert pulled.exit_code == 0, pulled.output
+    assert (copy / "presenter.html").read_text(encoding="utf-8") == "<p>changed upstream</p>\n"
+    after = json.loads(state_file.read_text(encoding="utf-8"))
+    assert list(after["targets"]) == [f"embedded {SHORT}"]
+    mine = json.loads((folder / ".pbsync" / "state.json").read_text(encoding="utf-8"))
+    for part in ("tasks", "files"):  # the pull adds the category, which the folder leaves out
+        assert (
+            after["targets"][f"embedded {SHORT}"][part]
+            == mine["targets"][f"embedded {SHORT}"][part]
+        )
+    assert runner.invoke(main, ["diff", str(copy)], env=env).exit_code == 0
 
 
 def test_a_name_taken_by_another_user_is_one_clear_line(
@@ -236,3 +272,26 @@ def test_env_overlay_targets_another_project(run, folder: Path) -> None:  # type
     assert run("--env", "staging", "diff", str(folder)).exit_code == 0
     unknown = run("--env", "stage", "diff", str(folder))
     assert unknown.exit_code == 1 and "staging" in unknown.stderr
+
+
+@pytest.mark.local_only
+def test_push_json_counts_every_request_the_server_received(
+    run, folder: Path, local_server: LocalServer
+) -> None:  # type: ignore[no-untyped-def]
+    assert run("push", str(folder)).exit_code == 0
+
+    def pushed() -> tuple[int, int]:
+        local_server.stats.reset()
+        result = run("push", "--json", str(folder))
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)["report"]["requests"], local_server.stats.total(prefix="/")
+
+    counted, received = pushed()  # nothing changed: the planning reads alone
+    assert counted == received > 0
+    (folder / "presenter.html").write_text("<p>edited</p>\n", encoding="utf-8")
+    counted, received = pushed()
+    assert counted == received and local_server.stats.total("PUT") == 1
+    with (folder / "tasks.csv").open("a", encoding="utf-8") as tasks:
+        tasks.write("".join(f"https://example.org/new{i}.png\n" for i in range(3)))
+    counted, received = pushed()
+    assert counted == received and local_server.stats.total("POST") == 3
