@@ -10,11 +10,20 @@ The library API, usable without the command line:
         report = pbsync.push("myproject", client)        # do it
         pbsync.pull(client, "catspotting", "copy")       # write a folder from the server
 
-The package-level functions (`load`, `plan`, `push`, `pull`) are the library API, named like the
-commands. The stages live in subpackages: `pbsync.folder` (load), `pbsync.sync` (fetch, plan,
-apply, record) and `pbsync.pulling` (pull). No submodule is named like a package-level function:
-`import pbsync.plan as m` would then bind the function while `from pbsync.plan import ...` read
-the module.
+        with pbsync.start_push("myproject", client) as job:   # look before anything is sent
+            if not job.plan.destructive:
+                job.apply()
+
+The package-level functions (`load`, `plan`, `push`, `start_push`, `pull`) are the library API,
+named like the commands. The stages live in subpackages: `pbsync.folder` (load), `pbsync.sync`
+(fetch, plan, apply, record) and `pbsync.pulling` (pull). No submodule is named like a
+package-level function: `import pbsync.plan as m` would then bind the function while
+`from pbsync.plan import ...` read the module. Everything is imported on first use, so that
+`pbsync --help` stays fast.
+
+A *target* names the server in `.pbsync/state.json`: its endpoint URL, or `"embedded"` for the
+embedded local server, whose port changes every run (`pbsync.target.connect` gives it as
+`Connection.target`). Pass the same target to `plan`, `push` and `pull`.
 
 Errors are `pbsync.errors.PbsyncError` subclasses (invalid folder, conflict, unsafe step...) and
 `pbclient.errors.PybossaError` subclasses (the server refused, or could not be reached).
@@ -25,29 +34,24 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-
-# the modules are planner.py and puller.py so that `pbsync.plan` and `pbsync.pull` are only ever
-# the library functions below, however they are imported
-import pbsync.pulling.run as _pull_module
-from pbsync.errors import PbsyncError
-from pbsync.pulling.run import PullReport
-from pbsync.sync.actions import Plan
-from pbsync.sync.apply import Report, Reporter, apply
-from pbsync.sync.planner import make_plan
-from pbsync.sync.record import STATE_DIR, load_record, record_of, save_record, synced_names
-from pbsync.sync.remote import RemoteProject
 
 if TYPE_CHECKING:
     from pbclient.client import Client
     from pbsync.folder.project import LocalProject
+    from pbsync.pulling.run import PullReport
+    from pbsync.sync.actions import Plan
+    from pbsync.sync.apply import Report, Reporter
 
 __all__ = [
     "Plan",
+    "PullReport",
+    "PushJob",
     "Report",
     "Reporter",
     "__version__",
@@ -57,11 +61,31 @@ __all__ = [
     "plan",
     "pull",
     "push",
+    "start_push",
 ]
 
 log = logging.getLogger(__name__)
 
 PathLike = str | os.PathLike[str]
+
+#: names re-exported from the stage modules, imported when first used
+_LAZY = {
+    "Plan": "pbsync.sync.actions",
+    "Report": "pbsync.sync.apply",
+    "Reporter": "pbsync.sync.apply",
+    "apply": "pbsync.sync.apply",
+    "make_plan": "pbsync.sync.planner",
+    "PullReport": "pbsync.pulling.run",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pbsync' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
 
 
 def load(folder: PathLike, *, env: str | None = None) -> LocalProject:
@@ -73,6 +97,10 @@ def load(folder: PathLike, *, env: str | None = None) -> LocalProject:
     from pbsync.folder.project import LocalProject
 
     return LocalProject.load(folder, env=env)
+
+
+def _loaded(project: PathLike | LocalProject, env: str | None) -> LocalProject:
+    return load(project, env=env) if isinstance(project, str | os.PathLike) else project
 
 
 def plan(
@@ -98,7 +126,11 @@ def plan(
         pbsync.errors.ValidationError: the folder is invalid.
         pbclient.errors.PybossaError: the server could not be read.
     """
-    local = project if not isinstance(project, str | os.PathLike) else load(project, env=env)
+    from pbsync.sync.planner import make_plan
+    from pbsync.sync.record import load_record
+    from pbsync.sync.remote import RemoteProject
+
+    local = _loaded(project, env)
     state = local.state
     short_name = state.project.short_name
     remote = RemoteProject.fetch(client, short_name, tasks=state.tasks is not None, owner=True)
@@ -117,6 +149,8 @@ def plan(
 
 def _note_other_names(result: Plan, folder: PathLike, target: str) -> Plan:
     """Say so when a folder synced under another short_name is about to create a new project."""
+    from pbsync.sync.record import synced_names
+
     others = [n for n in synced_names(os.fspath(folder), target) if n != result.short_name]
     if not others:
         return result
@@ -126,6 +160,91 @@ def _note_other_names(result: Plan, folder: PathLike, target: str) -> Plan:
         "found by short_name; an [env] overlay does this on purpose)"
     )
     return dataclasses.replace(result, notes=(*result.notes, note))
+
+
+@dataclasses.dataclass
+class PushJob:
+    """One push, planned and not yet applied: look at `plan`, then `apply()` or `cancel()`.
+
+    Made by `start_push`, which holds the folder's push lock while the job is open.
+    """
+
+    local: LocalProject
+    client: Client
+    target: str
+    plan: Plan
+    #: the client's request count before the push began: reports count planning reads too
+    requests_before: int
+
+    def apply(self, *, reporter: Reporter | None = None, dry_run: bool = False) -> Report:
+        """Send the plan, then record the sync in `.pbsync/state.json` (unless `dry_run`).
+
+        Raises:
+            pbsync.errors.ConflictError, pbsync.errors.UnsafeOperationError: refused (nothing
+                sent).
+            pbclient.errors.PybossaError: the server refused a write or could not be reached;
+                the writes before it stand, and a new push resumes.
+        """
+        from pbsync.sync.apply import apply
+        from pbsync.sync.record import record_of, save_record
+
+        report = apply(self.plan, self.client, reporter=reporter, dry_run=dry_run)
+        if not dry_run:
+            record = record_of(self.local.state, project_id=report.project_id)
+            save_record(self.local.folder, self.target, self.plan.short_name, record)
+        report.requests = self.client.stats.total - self.requests_before
+        return report
+
+    def cancel(self, *, dry_run: bool = False) -> Report:
+        """Send nothing more; the report of a cancelled push (the planning reads were spent)."""
+        from pbsync.sync.apply import Report
+
+        requests = self.client.stats.total - self.requests_before
+        return Report(
+            dry_run=dry_run, project_id=self.plan.project_id, cancelled=True, requests=requests
+        )
+
+
+@contextmanager
+def start_push(
+    project: PathLike | LocalProject,
+    client: Client,
+    *,
+    prune: bool = False,
+    force: bool = False,
+    env: str | None = None,
+    target: str | None = None,
+) -> Iterator[PushJob]:
+    """Lock the folder for a push and plan it; the job applies it (or not) inside the block.
+
+    One push at a time per folder (a lock on `.pbsync/push.lock`).
+
+    Args:
+        project, client, prune, force, env, target: as for `plan`.
+
+    Raises:
+        pbsync.errors.PbsyncError: another push is running in this folder.
+        pbsync.errors.ValidationError, pbclient.errors.PybossaError: as for `plan`.
+    """
+    from filelock import FileLock, Timeout
+
+    from pbsync.errors import PbsyncError
+    from pbsync.sync.record import STATE_DIR
+
+    local = _loaded(project, env)
+    lock_dir = Path(local.folder) / STATE_DIR
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(lock_dir / "push.lock"), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout as exc:
+        raise PbsyncError(f"another push is running in {local.folder}") from exc
+    try:
+        before = client.stats.total
+        planned = plan(local, client, prune=prune, force=force, target=target)
+        yield PushJob(local, client, target or client.endpoint, planned, before)
+    finally:
+        lock.release()
 
 
 def push(
@@ -142,52 +261,24 @@ def push(
 ) -> Report:
     """Make the server match the folder: plan, then apply, then record the sync.
 
-    One push at a time per folder (a lock on `.pbsync/push.lock`). After every action succeeded
-    the sync is recorded in `.pbsync/state.json` (unless `dry_run`).
-
     Args:
         project, client, prune, force, env, target: as for `plan`.
         dry_run: plan and report, send no write.
         reporter: progress callbacks.
-        confirm: called with the plan before any write; returning False cancels (nothing sent).
+        confirm: decides, given the plan, whether to go on; False cancels (nothing sent).
 
     Returns:
-        The report; `report.cancelled` is True when `confirm` said no.
+        The report (`requests` counts every request of the push, planning included);
+        `report.cancelled` is True when `confirm` said no.
 
     Raises:
         pbsync.errors.ConflictError, pbsync.errors.UnsafeOperationError: refused (nothing sent).
         pbsync.errors.PbsyncError: another push is running in this folder.
     """
-    from filelock import FileLock, Timeout
-
-    local = project if not isinstance(project, str | os.PathLike) else load(project, env=env)
-    lock_dir = Path(local.folder) / STATE_DIR
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        with FileLock(str(lock_dir / "push.lock"), timeout=0):
-            return _push_locked(local, client, prune, force, dry_run, target, reporter, confirm)
-    except Timeout as exc:
-        raise PbsyncError(f"another push is running in {local.folder}") from exc
-
-
-def _push_locked(
-    local: LocalProject,
-    client: Client,
-    prune: bool,
-    force: bool,
-    dry_run: bool,
-    target: str | None,
-    reporter: Reporter | None,
-    confirm: Callable[[Plan], bool] | None,
-) -> Report:
-    the_plan = plan(local, client, prune=prune, force=force, target=target)
-    if confirm is not None and not confirm(the_plan):
-        return Report(dry_run=dry_run, project_id=the_plan.project_id, cancelled=True)
-    report = apply(the_plan, client, reporter=reporter, dry_run=dry_run)
-    if not dry_run:
-        record = record_of(local.state, project_id=report.project_id)
-        save_record(local.folder, target or client.endpoint, the_plan.short_name, record)
-    return report
+    with start_push(project, client, prune=prune, force=force, env=env, target=target) as job:
+        if confirm is not None and not confirm(job.plan):
+            return job.cancel(dry_run=dry_run)
+        return job.apply(reporter=reporter, dry_run=dry_run)
 
 
 def pull(
@@ -210,10 +301,6 @@ def pull(
         pbsync.errors.ProjectNotFoundError: no such project.
         pbsync.errors.PullError: local changes would be overwritten (and not `force`).
     """
-    report = _pull_module.pull(client, short_name, folder, tasks=tasks, force=force, env=env)
-    if target is not None and target != client.endpoint:
-        # the record was written under the client's URL; file it under the stable target name
-        record = load_record(Path(folder), client.endpoint, short_name)
-        if record is not None:
-            save_record(Path(folder), target, short_name, record)
-    return report
+    from pbsync.pulling.run import pull as pull_folder
+
+    return pull_folder(client, short_name, folder, tasks=tasks, force=force, env=env, target=target)

@@ -251,7 +251,11 @@ def render_report(console: Console, report: Report) -> None:
     if report.published:
         parts.append("published")
     text = ", ".join(parts) or "nothing changed"
-    spent = "" if report.dry_run else f" ({_n(report.requests, 'request')}, {report.seconds:.1f}s)"
+    # the planning reads count too: requests are what a PYBOSSA's rate limit spends
+    counts = f"{_n(report.requests, 'request')}, {_n(report.writes, 'write')}"
+    spent = f" ({_n(report.requests, 'request')})" if report.dry_run else ""
+    if not report.dry_run:
+        spent = f" ({counts}, {report.seconds:.1f}s)"
     console.print(f"{verb} {text}{spent}.")
 
 

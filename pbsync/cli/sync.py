@@ -100,8 +100,9 @@ def diff(ctx: click.Context, directory: Path, as_json: bool) -> None:
     local = pbsync.load(directory, env=opts.env)
     with _connection(ctx, err) as conn:
         plan = pbsync.plan(local, conn.client, target=conn.target)
+        requests = conn.client.stats.total
     if as_json:
-        _emit_json(plan_json(plan))
+        _emit_json({**plan_json(plan), "requests": requests})
     else:
         render_plan(out, plan)
     ctx.exit(EXIT_OK if plan.empty else EXIT_CHANGES)
@@ -137,46 +138,42 @@ def push(
     out, err = _consoles(as_json, opts.verbosity < 0)
     local = pbsync.load(directory, env=opts.env)  # validate everything before connecting
     reporter = ProgressReporter(err)
-    shown: dict[str, Plan] = {}
-
-    def confirm(plan: Plan) -> bool:
-        shown["plan"] = plan
-        if not as_json:
-            render_plan(out, plan)
-        check(plan)  # refuse conflicts / blocked deletions before asking anything
-        if dry_run or not plan.destructive or yes:
-            return True
-        if not sys.stdin.isatty() and as_json:
-            raise PbsyncError("this push deletes or publishes: confirm with --yes")
-        what = ", ".join(sorted({a.kind for a in plan.destructive}))
-        try:
-            return click.confirm(f"Proceed ({what})?", default=False, err=True)
-        except click.Abort:
-            raise PbsyncError(
-                "not confirmed; nothing was sent (--yes skips the question)"
-            ) from None
-
     try:
-        with _connection(ctx, err, reporter) as conn:
-            report = pbsync.push(
-                local,
-                conn.client,
-                prune=prune,
-                force=force,
-                dry_run=dry_run,
-                target=conn.target,
-                reporter=reporter,
-                confirm=confirm,
-            )
+        with (
+            _connection(ctx, err, reporter) as conn,
+            pbsync.start_push(
+                local, conn.client, prune=prune, force=force, target=conn.target
+            ) as job,
+        ):
+            plan = job.plan
+            if not as_json:
+                render_plan(out, plan)
+            check(plan)  # refuse conflicts / blocked deletions before asking anything
+            if dry_run or yes or _confirmed(plan, as_json):
+                report = job.apply(reporter=reporter, dry_run=dry_run)
+            else:
+                report = job.cancel()
     finally:
         reporter.close()
-    plan = shown.get("plan")
     if as_json:
-        _emit_json({"plan": plan_json(plan) if plan else None, "report": report.to_json()})
-    elif report.cancelled or not (plan is not None and plan.empty):
+        _emit_json({"plan": plan_json(plan), "report": report.to_json()})
+    elif report.cancelled or not plan.empty:
         render_report(out, report)
     if report.cancelled:
         ctx.exit(EXIT_ERROR)
+
+
+def _confirmed(plan: Plan, as_json: bool) -> bool:
+    """Ask before deleting or publishing (True at once when the plan does neither)."""
+    if not plan.destructive:
+        return True
+    if not sys.stdin.isatty() and as_json:
+        raise PbsyncError("this push deletes or publishes: confirm with --yes")
+    what = ", ".join(sorted({a.kind for a in plan.destructive}))
+    try:
+        return click.confirm(f"Proceed ({what})?", default=False, err=True)
+    except click.Abort:
+        raise PbsyncError("not confirmed; nothing was sent (--yes skips the question)") from None
 
 
 @click.command(
