@@ -27,10 +27,8 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -40,6 +38,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+
+# run as `python bench/bench_push_workers.py`: bench/ is on sys.path
+from bench_create_many import child
 from requests.adapters import HTTPAdapter
 
 import pbsync
@@ -56,25 +57,6 @@ print(server.url, server.api_key, flush=True)
 sys.stdin.read()
 server.stop()
 """
-
-
-@contextmanager
-def child(argv: list[str]) -> Iterator[str]:
-    """Run a helper process that prints one line when ready and stops when its stdin closes.
-
-    Yields:
-        The first line the child printed.
-    """
-    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline().strip()
-        threading.Thread(target=proc.stdout.read, daemon=True).start()  # never block the child
-        yield line
-    finally:
-        if proc.stdin is not None:
-            proc.stdin.close()
-        proc.wait(timeout=30)
 
 
 @contextmanager

@@ -152,13 +152,18 @@ def test_usage_error_exits_1(run) -> None:  # type: ignore[no-untyped-def]
     assert run("push", "--no-such-option").exit_code == 1
 
 
-def test_embedded_server_when_nothing_is_configured(tmp_path: Path, folder: Path) -> None:
-    env = {
-        "HOME": str(tmp_path),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
+def embedded_env(home: Path) -> dict[str, str | None]:
+    """No endpoint anywhere: the embedded server, its store under `home`."""
+    return {
+        "HOME": str(home),
+        "XDG_DATA_HOME": str(home / "data"),
         "PYBOSSA_ENDPOINT": None,
         "PYBOSSA_API_KEY": None,
     }
+
+
+def test_embedded_server_when_nothing_is_configured(tmp_path: Path, folder: Path) -> None:
+    env = embedded_env(tmp_path)
     runner = CliRunner()
     result = runner.invoke(main, ["push", str(folder)], env=env)
     assert result.exit_code == 0, result.output
@@ -180,12 +185,7 @@ def test_pull_twice_and_pull_after_push_on_the_embedded_server(
     tmp_path: Path, folder: Path
 ) -> None:
     # the embedded server takes a new port every run: records must be filed under "embedded"
-    env = {
-        "HOME": str(tmp_path),
-        "XDG_DATA_HOME": str(tmp_path / "data"),
-        "PYBOSSA_ENDPOINT": None,
-        "PYBOSSA_API_KEY": None,
-    }
+    env = embedded_env(tmp_path)
     runner = CliRunner()
     assert runner.invoke(main, ["push", str(folder)], env=env).exit_code == 0
     copy = tmp_path / "copy"

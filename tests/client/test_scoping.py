@@ -38,10 +38,8 @@ def test_an_admin_lists_another_users_rows(
     assert client.tasks.find(project_id=project_id, all=0) == []
 
 
-def test_every_list_a_manager_sends_carries_all(
-    local_server: Any, client: Client, endpoint: str, other_api_key: str
-) -> None:
-    project_id, _ = _someone_elses_project(endpoint, other_api_key)
+def spy_on_params(client: Client) -> list[dict[str, Any]]:
+    """The query parameters of every request `client` sends from now on."""
     sent: list[dict[str, Any]] = []
     original = client.request
 
@@ -50,6 +48,14 @@ def test_every_list_a_manager_sends_carries_all(
         return original(method, url, **kwargs)
 
     client.request = spy  # type: ignore[method-assign]
+    return sent
+
+
+def test_every_list_a_manager_sends_carries_all(
+    local_server: Any, client: Client, endpoint: str, other_api_key: str
+) -> None:
+    project_id, _ = _someone_elses_project(endpoint, other_api_key)
+    sent = spy_on_params(client)
     client.projects.by_short_name("pbsynctest_scoped")
     list(client.tasks.iter(project_id=project_id))
     client.taskruns.find(project_id=project_id)
@@ -60,14 +66,7 @@ def test_every_list_a_manager_sends_carries_all(
 
 def test_anonymous_lists_carry_no_all(local_server: Any, endpoint: str) -> None:
     with Client(endpoint) as anonymous:
-        sent: list[dict[str, Any]] = []
-        original = anonymous.request
-
-        def spy(method: str, url: str, **kwargs: Any) -> Any:
-            sent.append(dict(kwargs.get("params") or {}))
-            return original(method, url, **kwargs)
-
-        anonymous.request = spy  # type: ignore[method-assign]
+        sent = spy_on_params(anonymous)
         anonymous.projects.find(limit=1)
     assert sent == [{"limit": 1}]
 
