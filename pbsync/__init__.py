@@ -34,6 +34,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -175,6 +176,8 @@ class PushJob:
     plan: Plan
     #: the client's request count before the push began: reports count planning reads too
     requests_before: int
+    #: `time.monotonic()` when the push began: reports time planning too
+    started: float
 
     def apply(self, *, reporter: Reporter | None = None, dry_run: bool = False) -> Report:
         """Send the plan, then record the sync in `.pbsync/state.json` (unless `dry_run`).
@@ -193,6 +196,7 @@ class PushJob:
             record = record_of(self.local.state, project_id=report.project_id)
             save_record(self.local.folder, self.target, self.plan.short_name, record)
         report.requests = self.client.stats.total - self.requests_before
+        report.seconds = time.monotonic() - self.started
         return report
 
     def cancel(self, *, dry_run: bool = False) -> Report:
@@ -240,9 +244,9 @@ def start_push(
     except Timeout as exc:
         raise PbsyncError(f"another push is running in {local.folder}") from exc
     try:
-        before = client.stats.total
+        before, started = client.stats.total, time.monotonic()
         planned = plan(local, client, prune=prune, force=force, target=target)
-        yield PushJob(local, client, target or client.endpoint, planned, before)
+        yield PushJob(local, client, target or client.endpoint, planned, before, started)
     finally:
         lock.release()
 
