@@ -43,11 +43,15 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    import threading
+
     from pbclient.client import Client
     from pbsync.folder.project import LocalProject
     from pbsync.pulling.run import PullReport
     from pbsync.sync.actions import Plan
     from pbsync.sync.apply import Report, Reporter
+    from pbsync.watching.loop import PreviewStatus
+    from pbsync.watching.session import SyncResult
 
 __all__ = [
     "Plan",
@@ -63,6 +67,7 @@ __all__ = [
     "pull",
     "push",
     "start_push",
+    "watch",
 ]
 
 log = logging.getLogger(__name__)
@@ -308,3 +313,47 @@ def pull(
     from pbsync.pulling.run import pull as pull_folder
 
     return pull_folder(client, short_name, folder, tasks=tasks, force=force, env=env, target=target)
+
+
+def watch(
+    folder: PathLike,
+    client: Client,
+    *,
+    on_sync: Callable[[SyncResult], None] | None = None,
+    stop_event: threading.Event | None = None,
+    prune: bool = False,
+    force: bool = False,
+    env: str | None = None,
+    target: str | None = None,
+    preview: PreviewStatus | None = None,
+) -> None:
+    """Sync `folder` now, then after every save, until `stop_event` is set (or Ctrl-C).
+
+    Each sync reloads the folder and sends only what changed; it reads again only the parts of
+    the server the edit touched (a presenter save: one read and one PUT). A failed sync is
+    reported to `on_sync` (`SyncResult.error`) and the watch goes on.
+
+    Args:
+        folder: the project folder.
+        client: an authenticated client.
+        on_sync: called with every sync's `pbsync.watching.session.SyncResult`.
+        stop_event: set it from another thread to end the watch.
+        prune: also delete what the folder no longer has (never without it).
+        force: sync over conflicts (the folder's values win), delete answered tasks.
+        env: the `[env.NAME]` overlay.
+        target: the server's name in `.pbsync/state.json` (default: the client's endpoint).
+        preview: report sync failures to pbsync's preview page (`PreviewStatus(client)`).
+    """
+    from pbsync.watching.loop import watch as watch_folder
+
+    watch_folder(
+        folder,
+        client,
+        target=target,
+        env=env,
+        prune=prune,
+        force=force,
+        on_sync=on_sync,
+        stop_event=stop_event,
+        preview=preview,
+    )

@@ -51,6 +51,9 @@ COMMANDS: Mapping[str, LazyCommand] = {
     "diff": LazyCommand("pbsync.cli.sync", "diff", "Show what a push would change."),
     "push": LazyCommand("pbsync.cli.sync", "push", "Make the server match the folder."),
     "pull": LazyCommand("pbsync.cli.sync", "pull", "Write a server's project into a folder."),
+    "watch": LazyCommand(
+        "pbsync.cli.watch", "watch", "Push every save while you edit (with a live preview)."
+    ),
 }
 
 #: secrets seen by this process (API keys), masked in every error line

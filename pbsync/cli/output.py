@@ -233,12 +233,8 @@ def _n(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
-def render_report(console: Console, report: Report) -> None:
-    """One-paragraph summary of an apply."""
-    if report.cancelled:
-        console.print("Cancelled; nothing was sent.")
-        return
-    verb = "Would" if report.dry_run else "Done:"
+def summary_line(report: Report) -> str:
+    """What an apply did, in a few words: "1 project updated, 3 tasks created"."""
     parts = [
         f"{n:,} {kind}{'s' if n != 1 else ''} {what}"
         for what, counter in (
@@ -250,7 +246,16 @@ def render_report(console: Console, report: Report) -> None:
     ]
     if report.published:
         parts.append("published")
-    text = ", ".join(parts) or "nothing changed"
+    return ", ".join(parts) or "nothing changed"
+
+
+def render_report(console: Console, report: Report) -> None:
+    """One-paragraph summary of an apply."""
+    if report.cancelled:
+        console.print("Cancelled; nothing was sent.")
+        return
+    verb = "Would" if report.dry_run else "Done:"
+    text = summary_line(report)
     # the planning reads count too: requests are what a PYBOSSA's rate limit spends
     counts = f"{_n(report.requests, 'request')}, {_n(report.writes, 'write')}"
     spent = f" ({_n(report.requests, 'request')})" if report.dry_run else ""

@@ -3,65 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import click
-from rich.console import Console
 
 import pbsync
-from pbclient.errors import AuthenticationError, TransportError
-from pbsync.cli import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, GlobalOptions, remember_secret
-from pbsync.cli.explain import auth_message, transport_message
+from pbsync.cli import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, GlobalOptions
+from pbsync.cli.common import connection, consoles, emit_json, folder_argument
 from pbsync.cli.output import ProgressReporter, plan_json, render_plan, render_report
-from pbsync.config import resolve
 from pbsync.errors import PbsyncError, ProjectNotFoundError
-from pbsync.sync.actions import (
-    Plan,
-)
+from pbsync.sync.actions import Plan
 from pbsync.sync.apply import check
-from pbsync.target import Connection, connect
+from pbsync.target import Connection
 
 __all__ = ["diff", "pull", "push"]
 
 log = logging.getLogger(__name__)
-
-folder_argument = click.argument(
-    "directory", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
-)
-
-
-@contextmanager
-def _connection(
-    ctx: click.Context, err: Console, reporter: ProgressReporter | None = None
-) -> Iterator[Connection]:
-    """Resolve settings and connect; say so in one line when the embedded server is used."""
-    opts: GlobalOptions = ctx.obj
-    settings = resolve(endpoint=opts.endpoint, api_key=opts.api_key, profile=opts.profile)
-    remember_secret(settings.api_key)
-    on_wait = reporter.rate_limit_wait if reporter is not None else None
-    server = settings.endpoint or "the embedded local server"
-    try:
-        with connect(settings, on_wait=on_wait) as conn:
-            remember_secret(getattr(conn.client, "_api_key", None))
-            if conn.embedded:
-                err.print(
-                    "No PYBOSSA endpoint configured: using the embedded local server "
-                    f"({conn.store}); set --endpoint or PYBOSSA_ENDPOINT to use another.",
-                    highlight=False,
-                )
-            if reporter is not None:
-                reporter.client = conn.client
-            yield conn
-    except TransportError as exc:
-        raise PbsyncError(transport_message(exc, server)) from exc
-    except AuthenticationError as exc:
-        raise PbsyncError(auth_message(exc, server, settings.api_key is not None)) from exc
 
 
 def _not_found(short_name: str, conn: Connection) -> str:
@@ -76,16 +35,6 @@ def _not_found(short_name: str, conn: Connection) -> str:
     )
 
 
-def _consoles(as_json: bool, quiet: bool) -> tuple[Console, Console]:
-    """(stdout console, stderr console); --json keeps stdout for the JSON document only."""
-    out = Console(quiet=as_json or quiet, highlight=False, soft_wrap=True)
-    return out, Console(stderr=True, highlight=False, quiet=quiet, soft_wrap=True)
-
-
-def _emit_json(document: Any) -> None:
-    click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=str))
-
-
 @click.command(
     short_help="Show what a push would change.",
     epilog="\b\nExamples:\n  pbsync diff demo\n  pbsync diff --json demo | jq .summary",
@@ -96,13 +45,13 @@ def _emit_json(document: Any) -> None:
 def diff(ctx: click.Context, directory: Path, as_json: bool) -> None:
     """Show what `push` would change (exit 0: in sync, 2: changes, 1: error)."""
     opts: GlobalOptions = ctx.obj
-    out, err = _consoles(as_json, opts.verbosity < 0)
+    out, err = consoles(as_json, opts.verbosity < 0)
     local = pbsync.load(directory, env=opts.env)
-    with _connection(ctx, err) as conn:
+    with connection(ctx, err) as conn:
         plan = pbsync.plan(local, conn.client, target=conn.target)
         requests = conn.client.stats.total
     if as_json:
-        _emit_json({**plan_json(plan), "requests": requests})
+        emit_json({**plan_json(plan), "requests": requests})
     else:
         render_plan(out, plan)
     ctx.exit(EXIT_OK if plan.empty else EXIT_CHANGES)
@@ -135,12 +84,12 @@ def push(
 ) -> None:
     """Make the server match the folder (creates the project when missing)."""
     opts: GlobalOptions = ctx.obj
-    out, err = _consoles(as_json, opts.verbosity < 0)
+    out, err = consoles(as_json, opts.verbosity < 0)
     local = pbsync.load(directory, env=opts.env)  # validate everything before connecting
     reporter = ProgressReporter(err)
     try:
         with (
-            _connection(ctx, err, reporter) as conn,
+            connection(ctx, err, reporter) as conn,
             pbsync.start_push(
                 local, conn.client, prune=prune, force=force, target=conn.target
             ) as job,
@@ -156,7 +105,7 @@ def push(
     finally:
         reporter.close()
     if as_json:
-        _emit_json({"plan": plan_json(plan), "report": report.to_json()})
+        emit_json({"plan": plan_json(plan), "report": report.to_json()})
     elif report.cancelled or not plan.empty:
         render_report(out, report)
     if report.cancelled:
@@ -197,9 +146,9 @@ def pull(
 ) -> None:
     """Write the server's project SHORT_NAME into DIRECTORY (default: ./SHORT_NAME)."""
     opts: GlobalOptions = ctx.obj
-    out, err = _consoles(as_json, opts.verbosity < 0)
+    out, err = consoles(as_json, opts.verbosity < 0)
     folder = directory if directory is not None else Path(short_name)
-    with _connection(ctx, err) as conn:
+    with connection(ctx, err) as conn:
         try:
             result = pbsync.pull(
                 conn.client,
@@ -213,7 +162,7 @@ def pull(
         except ProjectNotFoundError:
             raise PbsyncError(_not_found(short_name, conn)) from None
     if as_json:
-        _emit_json(dataclasses.asdict(result))
+        emit_json(dataclasses.asdict(result))
         return
     written = len(getattr(result, "written", ()))
     n_tasks = getattr(result, "n_tasks", None)

@@ -42,6 +42,9 @@ BUILTIN_PATTERNS: tuple[str, ...] = (
     ".#*",
     "\\#*#",  # emacs autosave (escaped: a leading # starts a comment)
     "*.tmp",
+    # JetBrains' "safe write" temp and backup files
+    "*___jb_tmp___",
+    "*___jb_old___",
 )
 
 

@@ -25,7 +25,7 @@ from pbsync.model import (
     content_key,
 )
 
-__all__ = ["RemoteProject", "helping_name"]
+__all__ = ["RemoteProject", "helping_name", "project_fields"]
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,8 @@ def helping_name(info: Mapping[str, Any], material_id: int | None) -> str:
     return str(name) if name else f"#{material_id}"
 
 
-def _project_fields(row: Mapping[str, Any], categories: Mapping[int, str]) -> ProjectFields:
+def project_fields(row: Mapping[str, Any], categories: Mapping[int, str]) -> ProjectFields:
+    """The managed fields of a project row (`categories`: id -> short_name)."""
     category_id = row.get("category_id")
     return ProjectFields(
         name=row.get("name") or "",
@@ -104,20 +105,14 @@ class RemoteProject:
             NotOwnerError: `owner` is set and the key is not an owner's (or was not accepted).
             pbclient.errors.PybossaError: the server refused or could not be reached.
         """
-        found = client.projects.by_short_name(short_name)
-        if found is None or found.data.get("short_name") != short_name:
+        row = RemoteProject.project_row(client, short_name, owner=owner)
+        if row is None:
             return None
-        row = found.data
-        if owner and "published" not in row:
-            raise NotOwnerError(_not_owner(client, short_name))
         categories = RemoteProject.categories(client)
         project_id = int(row["id"])
-        rows = client.helping_materials.rows(project_id=project_id)
-        materials = tuple(_material(r) for r in rows)
-        task_states = None
-        if tasks:
-            task_states = tuple(_task(r) for r in client.tasks.rows(project_id=project_id))
-        fields = _project_fields(row, {v: k for k, v in categories.items()})
+        materials = RemoteProject.helping_materials(client, project_id)
+        task_states = RemoteProject.tasks(client, project_id) if tasks else None
+        fields = project_fields(row, {v: k for k, v in categories.items()})
         return ProjectState(
             project=fields,
             helping_materials=materials,
@@ -125,6 +120,32 @@ class RemoteProject:
             project_id=project_id,
             remote_info=dict(fields.info),
         )
+
+    @staticmethod
+    def project_row(
+        client: Client, short_name: str, *, owner: bool = False
+    ) -> dict[str, Any] | None:
+        """The project's row as the server sent it, or None (one request).
+
+        Raises:
+            NotOwnerError: `owner` is set and the server shows the project as to a non-owner.
+        """
+        found = client.projects.by_short_name(short_name)
+        if found is None or found.data.get("short_name") != short_name:
+            return None
+        if owner and "published" not in found.data:
+            raise NotOwnerError(_not_owner(client, short_name))
+        return found.data
+
+    @staticmethod
+    def helping_materials(client: Client, project_id: int) -> tuple[HelpingMaterialState, ...]:
+        """The project's helping materials (one request per 100)."""
+        return tuple(_material(r) for r in client.helping_materials.rows(project_id=project_id))
+
+    @staticmethod
+    def tasks(client: Client, project_id: int) -> tuple[TaskState, ...]:
+        """The project's tasks (keyset, one request per 100, and one more after a full page)."""
+        return tuple(_task(r) for r in client.tasks.rows(project_id=project_id))
 
     @staticmethod
     def categories(client: Client) -> dict[str, int]:

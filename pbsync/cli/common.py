@@ -1,0 +1,77 @@
+"""What the commands share: the folder argument, consoles, JSON output and the connection."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from pbclient.errors import AuthenticationError, TransportError
+from pbclient.retry import RateLimitWait
+from pbsync.cli import GlobalOptions, remember_secret
+from pbsync.cli.explain import auth_message, transport_message
+from pbsync.cli.output import ProgressReporter
+from pbsync.config import resolve
+from pbsync.errors import PbsyncError
+from pbsync.target import Connection, connect
+
+__all__ = ["connection", "consoles", "emit_json", "folder_argument"]
+
+log = logging.getLogger(__name__)
+
+folder_argument = click.argument(
+    "directory", required=False, default=".", type=click.Path(file_okay=False, path_type=Path)
+)
+
+
+@contextmanager
+def connection(
+    ctx: click.Context,
+    err: Console,
+    reporter: ProgressReporter | None = None,
+    *,
+    on_wait: Callable[[RateLimitWait], None] | None = None,
+) -> Iterator[Connection]:
+    """Resolve settings and connect; say so in one line when the embedded server is used.
+
+    Rate-limit waits go to `reporter` (a push's progress) or `on_wait`.
+    """
+    opts: GlobalOptions = ctx.obj
+    settings = resolve(endpoint=opts.endpoint, api_key=opts.api_key, profile=opts.profile)
+    remember_secret(settings.api_key)
+    if reporter is not None:
+        on_wait = reporter.rate_limit_wait
+    server = settings.endpoint or "the embedded local server"
+    try:
+        with connect(settings, on_wait=on_wait) as conn:
+            remember_secret(getattr(conn.client, "_api_key", None))
+            if conn.embedded:
+                err.print(
+                    "No PYBOSSA endpoint configured: using the embedded local server "
+                    f"({conn.store}); set --endpoint or PYBOSSA_ENDPOINT to use another.",
+                    highlight=False,
+                )
+            if reporter is not None:
+                reporter.client = conn.client
+            yield conn
+    except TransportError as exc:
+        raise PbsyncError(transport_message(exc, server)) from exc
+    except AuthenticationError as exc:
+        raise PbsyncError(auth_message(exc, server, settings.api_key is not None)) from exc
+
+
+def consoles(as_json: bool, quiet: bool) -> tuple[Console, Console]:
+    """(stdout console, stderr console); --json keeps stdout for the JSON document only."""
+    out = Console(quiet=as_json or quiet, highlight=False, soft_wrap=True)
+    return out, Console(stderr=True, highlight=False, quiet=quiet, soft_wrap=True)
+
+
+def emit_json(document: Any, *, indent: int | None = 2) -> None:
+    """Print `document` as JSON on stdout (indent None: one line, for JSON lines)."""
+    click.echo(json.dumps(document, indent=indent, ensure_ascii=False, default=str))
