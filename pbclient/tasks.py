@@ -41,9 +41,13 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 
-#: concurrent POSTs by default. Concurrency changes how fast requests go, not how many: over a
-#: 10 ms round trip 8 workers created tasks ~2x faster than 4 (bench/bench_create_many.py), and
-#: 8 connections to one host is what browsers allow themselves
+#: concurrent POSTs by default. Concurrency changes how fast requests go, not how many (every
+#: one counts against PYBOSSA's 300 per 15 minutes). Measured with bench/bench_push_workers.py
+#: (`pbsync push` of 600 new tasks over a 50 ms round trip, medians of 3): 4 workers 72 tasks/s,
+#: 8 workers 140/s, 16 workers 262/s, each 90-97% of a raw keep-alive loop with as many workers.
+#: 16 would be faster still, but it is the session's whole pool and doubles the load pbsync puts
+#: on a shared server at once, for a gain only pushes under ~300 tasks feel (larger ones wait for
+#: rate-limit windows whatever the speed); 8 connections per host is also what browsers allow.
 DEFAULT_WORKERS = 8
 
 
@@ -150,6 +154,7 @@ class _BulkRun:
         self._progress = progress
         self._done = 0
         self._stop = threading.Event()
+        self._cancelled = threading.Event()
         self._lock = threading.Lock()
 
     def concurrent(self, workers: int) -> None:
@@ -165,6 +170,7 @@ class _BulkRun:
             for future in as_completed(futures):
                 self._settle(futures[future], future.result())
         except BaseException:
+            self._cancelled.set()
             self._stop.set()
             pool.shutdown(wait=False, cancel_futures=True)
             raise
@@ -194,8 +200,15 @@ class _BulkRun:
         with self._lock:
             self.results[index] = task
             self._done += 1
-            if self._progress is not None:
+            if self._progress is None or self._cancelled.is_set():
+                return  # after a cancel, nobody listens: the call has raised already
+            try:
                 self._progress(self._done, len(self.items))
+            except BaseException:
+                # the callback cancels: no worker starts another item, none reports again
+                self._cancelled.set()
+                self._stop.set()
+                raise
 
     def reconcile(self, project_id: int, after_id: int, rounds: int) -> None:
         """Phase 2 (serial): adopt tasks the server did create, re-create the others."""

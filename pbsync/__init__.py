@@ -181,8 +181,10 @@ class PushJob:
     plan: Plan
     #: the client's request count before the push began: reports count planning reads too
     requests_before: int
-    #: `time.monotonic()` when the push began: reports time planning too
-    started: float
+    #: how long planning took: reports count it, but not the time a caller took to decide
+    planning_seconds: float = 0.0
+    #: applied or cancelled (a job runs once, and only while `start_push` holds the lock)
+    done: bool = False
 
     def apply(self, *, reporter: Reporter | None = None, dry_run: bool = False) -> Report:
         """Send the plan, then record the sync in `.pbsync/state.json` (unless `dry_run`).
@@ -196,18 +198,21 @@ class PushJob:
         from pbsync.sync.apply import apply
         from pbsync.sync.record import record_of, save_record
 
-        report = apply(self.plan, self.client, reporter=reporter, dry_run=dry_run)
+        if self.done:
+            raise RuntimeError("this push was applied or cancelled already")
+        self.done = True
+        spent = (self.client.stats.total - self.requests_before, self.planning_seconds)
+        report = apply(self.plan, self.client, reporter=reporter, dry_run=dry_run, spent=spent)
         if not dry_run:
             record = record_of(self.local.state, project_id=report.project_id)
             save_record(self.local.folder, self.target, self.plan.short_name, record)
-        report.requests = self.client.stats.total - self.requests_before
-        report.seconds = time.monotonic() - self.started
         return report
 
     def cancel(self, *, dry_run: bool = False) -> Report:
         """Send nothing more; the report of a cancelled push (the planning reads were spent)."""
         from pbsync.sync.apply import Report
 
+        self.done = True
         requests = self.client.stats.total - self.requests_before
         return Report(
             dry_run=dry_run, project_id=self.plan.project_id, cancelled=True, requests=requests
@@ -248,11 +253,16 @@ def start_push(
         lock.acquire()
     except Timeout as exc:
         raise PbsyncError(f"another push is running in {local.folder}") from exc
+    job: PushJob | None = None
     try:
         before, started = client.stats.total, time.monotonic()
         planned = plan(local, client, prune=prune, force=force, target=target)
-        yield PushJob(local, client, target or client.endpoint, planned, before, started)
+        job = PushJob(local, client, target or client.endpoint, planned, before)
+        job.planning_seconds = time.monotonic() - started
+        yield job
     finally:
+        if job is not None:
+            job.done = True  # the lock goes now: a later apply() must not send anything
         lock.release()
 
 

@@ -3,7 +3,7 @@
 Each value comes from the first of: command-line flags, the environment (`PYBOSSA_ENDPOINT`,
 `PYBOSSA_API_KEY`), then pbs's `~/.pybossa.cfg` (a profile is a section with `server` and
 `apikey`; the default section is `default`). With no endpoint anywhere, pbsync uses its embedded
-local server (see embedded.py).
+local server (see target.py).
 
 A key from the config file is only used with that file's server: a key must never be sent to an
 endpoint it was not written down for. The key never appears in a repr, a log or an error.

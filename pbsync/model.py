@@ -1,8 +1,8 @@
-"""The project snapshot shared by the local folder and the server side.
+"""A project's state, the one shape both the local folder and the server side are read into.
 
-`LocalProject.load` (local.py) and `RemoteProject.fetch` (remote.py) both produce a `ProjectState`;
-`make_plan` (planner.py) compares two of them. Everything here is immutable and free of I/O, so
-plans are pure functions of two snapshots.
+`LocalProject.load` (folder/project.py) and `RemoteProject.fetch` (sync/remote.py) both produce a
+`ProjectState`; `make_plan` (sync/planner.py) compares two of them. Everything here is immutable
+and free of I/O, so plans are pure functions of two states.
 
 Conventions:
 - `info` mappings hold plain JSON values (dict/list/str/int/float/bool/None).

@@ -74,7 +74,7 @@ class IgnoreRules:
         """Read `folder/.pbsyncignore` (absent: built-in rules only).
 
         Raises:
-            UnicodeDecodeError: the file is not UTF-8 (local.py turns this into a Problem).
+            UnicodeDecodeError: the file is not UTF-8 (folder/project.py turns this into a Problem).
         """
         path = folder / IGNORE_FILE
         if not path.is_file():

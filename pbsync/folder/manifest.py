@@ -3,7 +3,7 @@
 `check_document` reports unknown keys (with a "did you mean" hint), wrong types and non-JSON info
 values anywhere in a project.toml document, `[env.NAME]` overlays included; `check_sidecar` does the
 same for a helping sidecar. tomllib keeps no positions, so `TomlLines` finds the line of a key or
-table again in the text for messages. The loader (local.py) and pull (puller.py) share these names.
+table again in the text for messages. The loader (project.py) and pull (pulling/) share these names.
 """
 
 from __future__ import annotations

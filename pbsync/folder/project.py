@@ -4,7 +4,7 @@ Everything is read and checked before anything talks to a server, and every prob
 reported at once in one `ValidationError`. The folder format is described in
 docs/project-format.md; the shapes produced here (what goes in `HelpingMaterialState.info`, path
 conventions) are listed there too. The project.toml schema lives in manifest.py, helping materials
-in helping.py, task files in tasks.py.
+in helping.py, task files in taskfiles.py.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class LocalConfig:
 
 @dataclass(frozen=True)
 class LocalProject:
-    """A validated, immutable snapshot of a project folder.
+    """A validated, immutable reading of a project folder.
 
     `files` maps every file read (folder-relative POSIX path) to its sha256.
     """
@@ -207,7 +207,7 @@ class _Loader:
         if table is None:
             msg = "the [project] table is missing (it needs name, short_name and description)"
             self.reader.problem(self.reader.manifest, msg, None, "project")
-        elif isinstance(table, dict) and not self.pbs:  # pbsfolder checks project.json itself
+        elif isinstance(table, dict) and not self.pbs:  # pbs.py checks project.json itself
             self._check_required(table)  # a non-table is reported by the schema check
         table = table if isinstance(table, dict) else {}
         info = dict(table.get("info", {})) if isinstance(table.get("info"), dict) else {}

@@ -1,6 +1,6 @@
 """`FolderReader`: reading files of a project folder while collecting problems.
 
-The loader (local.py) and the helping-material reader (helping.py) share one reader per load: it
+The loader (project.py) and the helping-material reader (helping.py) share one reader per load: it
 records the sha256 of every file read, turns bad UTF-8 and unsafe paths into `Problem`s instead of
 raising, and knows the line of a project.toml key for messages.
 """

@@ -175,9 +175,10 @@ class Plan:
     notes: tuple[str, ...] = ()
     prune: bool = False
     force: bool = False
-    #: the highest task id the server had when the plan was made (0: none); creating tasks
-    #: looks for a lost POST's task among those above it instead of posting it again
-    last_task_id: int = 0
+    #: the highest task id the server had when the plan was made (0: none; None: unknown, as in
+    #: a plan built by hand); creating tasks looks for a lost POST's task among those above it
+    #: instead of posting it again
+    last_task_id: int | None = None
 
     @property
     def empty(self) -> bool:

@@ -135,7 +135,12 @@ def check(plan: Plan) -> None:
 
 
 def apply(
-    plan: Plan, client: Client, *, reporter: Reporter | None = None, dry_run: bool = False
+    plan: Plan,
+    client: Client,
+    *,
+    reporter: Reporter | None = None,
+    dry_run: bool = False,
+    spent: tuple[int, float] = (0, 0.0),
 ) -> Report:
     """Send the plan's actions in order.
 
@@ -144,6 +149,8 @@ def apply(
         client: an authenticated client for the server the plan was made against.
         reporter: progress callbacks (see `Reporter`).
         dry_run: send nothing; the report counts what would be done.
+        spent: (requests, seconds) already spent on this push, planning it: the report and
+            `reporter.finish` count them too.
 
     Returns:
         The report (requests counted from the client's stats).
@@ -161,8 +168,8 @@ def apply(
     started = time.monotonic()
     reporter.start(plan)
     runner.run()
-    runner.report.requests = client.stats.total - before
-    runner.report.seconds = time.monotonic() - started
+    runner.report.requests = client.stats.total - before + spent[0]
+    runner.report.seconds = time.monotonic() - started + spent[1]
     reporter.finish(runner.report)
     return runner.report
 
@@ -174,6 +181,8 @@ class _Runner:
         self.project_id = plan.project_id
         self.tasks_left = plan.count(CreateTasks)
         self.category_ids: dict[str, int] = {}
+        #: the highest task id known before the next batch (None: create_many reads it)
+        self.after_id = plan.last_task_id
         #: one handler per action type: the plan's vocabulary, mapped explicitly
         self.handlers: dict[type[Action], Callable[[Any], None]] = {
             CreateProject: self._create_project,
@@ -313,19 +322,22 @@ class _Runner:
             self.reporter.task_created(self.tasks_left)
 
         try:
-            self.client.tasks.create_many(
+            tasks = self.client.tasks.create_many(
                 self._project_id(),
                 [_task_body(task) for task in action.tasks],
                 bodies=True,
                 workers=WORKERS,
                 progress=created,
-                after_id=self.plan.last_task_id,
+                after_id=self.after_id,
             )
         except BulkCreateError as exc:
             # the first item's own error says why (the server refused it, or was unreachable);
             # what was created stays, and a re-run creates the rest
             log.info("%s", exc)
             raise exc.errors[min(exc.errors)] from exc
+        if self.after_id is not None:
+            # the next batch looks for lost answers only above what this one created
+            self.after_id = max([self.after_id, *(int(task.id) for task in tasks)])
 
     # -- helpers ----------------------------------------------------------------------------------
     def _project_id(self) -> int:

@@ -1,7 +1,8 @@
 """Comparing the folder's and the server's values (pure: no I/O).
 
-The planner decides what differs with `same`; the sync record stores `fingerprint`s of what both
-sides agreed on, so that the next plan can tell which side changed a value since (drift).
+The planner decides what differs with `same`; a `SyncRecord` holds `fingerprint`s of what both
+sides agreed on at the last sync, so that the next plan can tell which side changed a value since
+(drift). `record.py` keeps records in `.pbsync/state.json`.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from pbsync.model import (
@@ -16,14 +19,17 @@ from pbsync.model import (
     TASK_DEFAULTS,
     HelpingMaterialState,
     ProjectFields,
+    ProjectState,
     TaskState,
     canonical_json,
 )
 
 __all__ = [
+    "SyncRecord",
     "fingerprint",
     "helping_fingerprint",
     "project_values",
+    "record_of",
     "same",
     "task_fields",
     "task_fingerprint",
@@ -33,9 +39,7 @@ log = logging.getLogger(__name__)
 
 
 def same(a: Any, b: Any) -> bool:
-    """Whether two JSON values are equal, treating 1 and 1.0 alike (but not True and 1)."""
-    if a == b and type(a) is type(b):
-        return True
+    """Whether two JSON values are equal: 1 and 1.0 alike, True and 1 not, at any depth."""
     return canonical_json(_normalise(a)) == canonical_json(_normalise(b))
 
 
@@ -45,11 +49,12 @@ def fingerprint(value: Any) -> str:
 
 
 def _normalise(value: Any) -> Any:
-    # bool before int: True is an int to Python, not to JSON
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    # bool before int: True is an int to Python, not to JSON; a whole float becomes an int (not
+    # the other way round: ints above 2**53 would lose digits as floats and compare equal)
+    if isinstance(value, bool) or value is None or isinstance(value, str | int):
         return value
-    if isinstance(value, int | float):
-        return float(value)
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
     if isinstance(value, Mapping):
         return {str(k): _normalise(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -92,3 +97,68 @@ def helping_fingerprint(material: HelpingMaterialState, info_keys: list[str] | N
     info = {k: material.info.get(k) for k in keys}
     media = material.media_url if material.sha256 is None else None
     return fingerprint([material.sha256, media, material.priority, info])
+
+
+@dataclass(frozen=True)
+class SyncRecord:
+    """Fingerprints of a project as last synced.
+
+    Attributes:
+        project: flattened project key (see `project_values`) -> fingerprint.
+        helping: helping material name -> fingerprint (`helping_fingerprint`).
+        tasks: task key -> fingerprint (`task_fingerprint`).
+        files: helping material name -> sha256 of its file as synced (file-backed ones only). A
+            material created outside pbsync (web UI, scripts) has no `info.sha256` on the server,
+            so this is how the next plan knows the server's file without downloading it.
+        project_id: the server's id of the project.
+        synced_at: ISO timestamp (UTC) of the sync.
+    """
+
+    project: Mapping[str, str] = field(default_factory=dict)
+    helping: Mapping[str, str] = field(default_factory=dict)
+    tasks: Mapping[str, str] = field(default_factory=dict)
+    files: Mapping[str, str] = field(default_factory=dict)
+    project_id: int | None = None
+    synced_at: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-serialisable dict."""
+        return {
+            "project_id": self.project_id,
+            "synced_at": self.synced_at,
+            "project": dict(self.project),
+            "helping": dict(self.helping),
+            "tasks": dict(self.tasks),
+            "files": dict(self.files),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SyncRecord:
+        """Read back what `to_json` wrote (unknown keys ignored)."""
+        return cls(
+            project=dict(data.get("project") or {}),
+            helping=dict(data.get("helping") or {}),
+            tasks=dict(data.get("tasks") or {}),
+            files=dict(data.get("files") or {}),
+            project_id=data.get("project_id"),
+            synced_at=data.get("synced_at"),
+        )
+
+
+def record_of(state: ProjectState, *, project_id: int | None = None) -> SyncRecord:
+    """Fingerprint a state both sides now agree on (the folder after a push, or a pulled one).
+
+    Unmanaged project fields (None) are not recorded; tasks are recorded only when managed.
+    """
+    project = {k: fingerprint(v) for k, v in project_values(state.project).items()}
+    helping = {m.name: helping_fingerprint(m) for m in state.helping_materials}
+    tasks = {t.key: task_fingerprint(t) for t in state.tasks or ()}
+    files = {m.name: m.sha256 for m in state.helping_materials if m.sha256 is not None}
+    return SyncRecord(
+        project=project,
+        helping=helping,
+        tasks=tasks,
+        files=files,
+        project_id=project_id if project_id is not None else state.project_id,
+        synced_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
+    )

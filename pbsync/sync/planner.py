@@ -1,11 +1,11 @@
-"""The plan: what a push would change, computed as a pure function of two snapshots.
+"""The plan: what a push would change, computed as a pure function of two states.
 
 `make_plan(local, remote)` compares the folder's `ProjectState` with the server's and returns a
 `Plan`: an ordered tuple of actions (project first, then helping materials, then tasks), plus what
 the plan deliberately leaves alone (remote-only items, blocked deletions, conflicts). It does no
-I/O, so the same two snapshots always give the same plan; `apply` (apply.py) carries it out.
+I/O, so the same two states always give the same plan; `apply` (apply.py) carries it out.
 
-Drift: given `previous` (the fingerprints the last push recorded, see state.py), a value the
+Drift: given `previous` (the fingerprints the last push recorded, see record.py), a value the
 server changed since then while the folder changed it too is a `Conflict`; a value only the server
 changed is overwritten by the folder's value and flagged `drift` so the user sees it first.
 """
@@ -43,6 +43,7 @@ from pbsync.sync.actions import (
     UpdateTask,
 )
 from pbsync.sync.compare import (
+    SyncRecord,
     fingerprint,
     helping_fingerprint,
     project_values,
@@ -50,7 +51,6 @@ from pbsync.sync.compare import (
     task_fields,
     task_fingerprint,
 )
-from pbsync.sync.record import SyncRecord
 
 __all__ = ["TASK_BATCH", "make_plan"]
 

@@ -15,15 +15,11 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from pbsync.model import ProjectState
-from pbsync.sync.compare import fingerprint, helping_fingerprint, project_values, task_fingerprint
+from pbsync.sync.compare import SyncRecord, record_of
 
 __all__ = [
     "STATE_DIR",
@@ -39,72 +35,8 @@ log = logging.getLogger(__name__)
 
 STATE_DIR = ".pbsync"
 STATE_FILE = "state.json"
-FORMAT_VERSION = 1
-
-
-@dataclass(frozen=True)
-class SyncRecord:
-    """Fingerprints of a project as last synced.
-
-    Attributes:
-        project: flattened project key (see `project_values`) -> fingerprint.
-        helping: helping material name -> fingerprint (`helping_fingerprint`).
-        tasks: task key -> fingerprint (`task_fingerprint`).
-        files: helping material name -> sha256 of its file as synced (file-backed ones only). A
-            material created outside pbsync (web UI, scripts) has no `info.sha256` on the server,
-            so this is how the next plan knows the server's file without downloading it.
-        project_id: the server's id of the project.
-        synced_at: ISO timestamp (UTC) of the sync.
-    """
-
-    project: Mapping[str, str] = field(default_factory=dict)
-    helping: Mapping[str, str] = field(default_factory=dict)
-    tasks: Mapping[str, str] = field(default_factory=dict)
-    files: Mapping[str, str] = field(default_factory=dict)
-    project_id: int | None = None
-    synced_at: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-serialisable dict."""
-        return {
-            "project_id": self.project_id,
-            "synced_at": self.synced_at,
-            "project": dict(self.project),
-            "helping": dict(self.helping),
-            "tasks": dict(self.tasks),
-            "files": dict(self.files),
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> SyncRecord:
-        """Read back what `to_json` wrote (unknown keys ignored)."""
-        return cls(
-            project=dict(data.get("project") or {}),
-            helping=dict(data.get("helping") or {}),
-            tasks=dict(data.get("tasks") or {}),
-            files=dict(data.get("files") or {}),
-            project_id=data.get("project_id"),
-            synced_at=data.get("synced_at"),
-        )
-
-
-def record_of(state: ProjectState, *, project_id: int | None = None) -> SyncRecord:
-    """Fingerprint a state both sides now agree on (the folder after a push, or a pulled one).
-
-    Unmanaged project fields (None) are not recorded; tasks are recorded only when managed.
-    """
-    project = {k: fingerprint(v) for k, v in project_values(state.project).items()}
-    helping = {m.name: helping_fingerprint(m) for m in state.helping_materials}
-    tasks = {t.key: task_fingerprint(t) for t in state.tasks or ()}
-    files = {m.name: m.sha256 for m in state.helping_materials if m.sha256 is not None}
-    return SyncRecord(
-        project=project,
-        helping=helping,
-        tasks=tasks,
-        files=files,
-        project_id=project_id if project_id is not None else state.project_id,
-        synced_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
-    )
+#: 2: numbers fingerprinted as ints when whole (1: as floats, which merged ints above 2**53)
+FORMAT_VERSION = 2
 
 
 def target_key(endpoint: str, short_name: str) -> str:
@@ -137,8 +69,12 @@ def _read_all(folder: Path) -> dict[str, Any]:
 
 def load_record(folder: Path | str, endpoint: str, short_name: str) -> SyncRecord | None:
     """The record of the last sync of `short_name` on `endpoint` from `folder`, or None."""
-    targets = _read_all(Path(folder)).get("targets") or {}
-    entry = targets.get(target_key(endpoint, short_name))
+    data = _read_all(Path(folder))
+    if data.get("version") != FORMAT_VERSION:
+        # fingerprints of another format cannot be compared: no record (drift is not detected
+        # until the next sync writes one; nothing else changes)
+        return None
+    entry = (data.get("targets") or {}).get(target_key(endpoint, short_name))
     return SyncRecord.from_json(entry) if isinstance(entry, dict) else None
 
 
@@ -149,16 +85,17 @@ def synced_names(folder: Path | str, endpoint: str) -> list[str]:
     return sorted(key[len(prefix) :] for key in targets if key.startswith(prefix))
 
 
-def save_record(folder: Path | str, endpoint: str, short_name: str, snapshot: SyncRecord) -> Path:
-    """Record `snapshot` for (endpoint, short_name), keeping other targets; written atomically.
+def save_record(folder: Path | str, endpoint: str, short_name: str, record: SyncRecord) -> Path:
+    """Save `record` for (endpoint, short_name), keeping other targets; written atomically.
 
     Returns:
         The path of the state file.
     """
     folder = Path(folder)
     data = _read_all(folder)
-    targets = dict(data.get("targets") or {})
-    targets[target_key(endpoint, short_name)] = snapshot.to_json()
+    # entries of an older format are dropped: they would be read as this one's
+    targets = dict(data.get("targets") or {}) if data.get("version") == FORMAT_VERSION else {}
+    targets[target_key(endpoint, short_name)] = record.to_json()
     path = _state_path(folder)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = json.dumps({"version": FORMAT_VERSION, "targets": targets}, indent=1, sort_keys=True)

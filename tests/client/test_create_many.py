@@ -143,3 +143,31 @@ def test_an_admin_filling_another_users_project_reconciles_without_duplicates(
     assert [t.info for t in tasks] == infos
     rows = client.tasks.find(project_id=theirs.id, all=1, limit=100)
     assert sorted(r.id for r in rows if r.info != {"before": True}) == sorted(t.id for t in tasks)
+
+
+class Cancelled(Exception):
+    """A progress callback's way to stop the call."""
+
+
+def test_a_cancelling_progress_callback_stops_every_worker(
+    client: Client, project: Project
+) -> None:
+    import threading
+
+    calls: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        calls.append(done)
+        if done == 3:
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        client.tasks.create_many(
+            project, [{"n": i} for i in range(200)], workers=4, progress=progress
+        )
+    for thread in threading.enumerate():  # let the POSTs in flight end
+        if thread.name.startswith("pbclient-create"):
+            thread.join(timeout=10)
+    assert calls == [1, 2, 3]  # nobody is told of a task after the cancel
+    created = len(client.tasks.find(project_id=project.id, limit=100))
+    assert created < 3 + 4  # at most the POSTs already in flight went on

@@ -371,3 +371,23 @@ def test_admin_publish_of_another_users_project_is_refused_over_task_runs(
         client.projects.publish(client.projects.get(report.project_id))
     params = {"project_id": report.project_id, "all": 1}
     assert len(client.request("GET", "/api/taskrun", params=params)) == 1
+
+
+class Finished(Reporter):
+    def __init__(self) -> None:
+        self.seen: Any = None
+
+    def finish(self, report: Any) -> None:
+        self.seen = (report.requests, report.seconds)
+
+
+def test_the_reporter_is_given_the_reports_whole_counts(
+    folder: Path, client: Client, local_server: LocalServer
+) -> None:
+    pbsync.push(folder, client)
+    (folder / "presenter.html").write_text("<p>v2</p>\n", encoding="utf-8")
+    local_server.stats.reset()
+    reporter = Finished()
+    report = pbsync.push(folder, client, reporter=reporter)
+    assert reporter.seen == (report.requests, report.seconds)
+    assert report.requests == local_server.stats.total(prefix="/") > 1  # planning reads too
