@@ -14,13 +14,17 @@ from pathlib import Path
 
 import pytest
 
+from pbsync.folder.links import find_names, name_warnings
 from pbsync.folder.project import LocalProject
-from pbsync.folder.scaffold import list_templates, templates_dir
+from pbsync.folder.scaffold import list_templates, scaffold, templates_dir
 
 TEMPLATES = {info.name: info.path for info in list_templates()}
 REQUIRED_FILES = ("project.toml", "presenter.html", "tutorial.html", "longdesc.md", "results.html")
 # what PYBOSSA stores by default (see docs/project-format.md)
 UPLOADABLE = {".js", ".css", ".png", ".jpg", ".jpeg", ".gif", ".zip"}
+# how a page learns its project's short_name: from its address, /project/<short_name>/...
+FROM_ADDRESS = "var shortName = (location.pathname.match(/\\/project\\/([^\\/]+)\\//) || [])[1];"
+PAGES = ("presenter.html", "tutorial.html", "results.html")
 # ways of putting a string into the page as markup, which task data must never take
 UNSAFE_JS = re.compile(r"\.html\(|innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(")
 
@@ -119,11 +123,47 @@ def test_presenter_uses_pybossa_js(name: str) -> None:
     for call in ("pybossa.taskLoaded(", "pybossa.presentTask(", "pybossa.saveTask("):
         assert call in text, call
     assert "pybossa.userProgress(shortName)" in text
-    assert 'var shortName = "{{short_name}}";' in text
+    assert FROM_ADDRESS in text
     assert "pybossa.run(shortName);" in text
     # the "no more tasks" case: pybossa.js presents an empty object
     assert "$.isEmptyObject(task)" in text
     assert 'id="pbs-finished"' in text
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+@pytest.mark.parametrize("page", PAGES)
+def test_pages_never_write_a_short_name(name: str, page: str) -> None:
+    # an [env] overlay pushes the same page under another short_name: the page must not name one
+    text = (TEMPLATES[name] / page).read_text(encoding="utf-8")
+    assert "{{short_name}}" not in text
+    assert not find_names(text), find_names(text)
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+def test_results_page_reads_the_short_name_from_its_address(name: str) -> None:
+    text = (TEMPLATES[name] / "results.html").read_text(encoding="utf-8")
+    assert FROM_ADDRESS in text
+    assert "{short_name: shortName, all: 1}" in text
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+def test_tutorial_links_to_the_tasks_of_its_own_project(name: str) -> None:
+    # relative: the tutorial is shown at /project/<short_name>/tutorial
+    text = (TEMPLATES[name] / "tutorial.html").read_text(encoding="utf-8")
+    assert re.findall(r'href="([^"]*)"', text) == ["newtask"]
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+def test_template_pages_give_no_warning_under_any_short_name(name: str, tmp_path: Path) -> None:
+    folder = scaffold(name, tmp_path / "p", short_name="pbsynctest-prod")
+    with (folder / "project.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[env.staging.project]\nshort_name = "pbsynctest-staging"\n')
+    for page in PAGES:
+        assert "pbsynctest-prod" not in (folder / page).read_text(encoding="utf-8")
+    for env in (None, "staging"):
+        local = LocalProject.load(folder, env=env)
+        assert {"task_presenter", "tutorial", "results"} <= set(local.state.project.info)
+        assert name_warnings(local) == []
 
 
 @pytest.mark.parametrize("name", sorted(TEMPLATES))

@@ -1,6 +1,7 @@
 """The presenters' behaviour in a DOM: jsdom under node, the jQuery pbsync ships, a stand-in
 pybossa.js. Checks answers saved through pybossa.saveTask, keyboard use, untrusted task data shown
-as text, and the "no more tasks" page.
+as text, the "no more tasks" page, and that every page takes its project's short_name from the
+page's address (`/project/<short_name>/newtask` ...), never from its own text.
 
 Needs `node` and the npm package `jsdom`, found through NODE_PATH; skipped without them:
 
@@ -12,10 +13,12 @@ Needs `node` and the npm package `jsdom`, found through NODE_PATH; skipped witho
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,10 +43,10 @@ const fs = require("fs");
 const { JSDOM } = require("jsdom");
 const jq = fs.readFileSync(process.env.JQUERY_JS, "utf8");
 
-function page(presenterPath, tasks) {
+function page(presenterPath, tasks, url = "http://localhost/project/pbsynctest-staging/newtask") {
   const html = fs.readFileSync(presenterPath, "utf8");
   const dom = new JSDOM(`<!doctype html><html><body>${html.replace(/<script>[\s\S]*<\/script>/, "")}</body></html>`,
-    { runScripts: "outside-only", url: "http://localhost/project/x/presenter" });
+    { runScripts: "outside-only", url });
   const w = dom.window;
   w.eval(jq);
   const log = { saved: [], run: null, errors: [] };
@@ -85,7 +88,8 @@ const evil = "<img src=x onerror=alert(1)>";
     { id: 2, project_id: 1, info: { url: "javascript:alert(2)" } },
   ]);
   await tick();
-  check(p.log.run === "image-classification", "run with the short name");
+  check(p.log.run === "pbsynctest-staging", "run with the short name in the page's address");
+  check(p.$("#pbs-home").attr("href") === "/project/pbsynctest-staging/", "link back to the project in the address");
   check(p.$("#pbs-title").text() === evil && p.doc.querySelectorAll("#pbs-title img").length === 0, "title as text");
   check(p.$("#pbs-question").text() === evil, "question as text");
   check(p.$("#pbs-link").prop("hidden") === true, "javascript: link hidden");
@@ -166,3 +170,101 @@ def test_presenters_behave(tmp_path: Path) -> None:
     failures = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
     assert result.returncode == 0 and not failures, result.stdout + result.stderr
     assert result.stdout.count("ok:") >= 30
+
+
+# Each case: a page, opened at an address; what the page then did with the short_name.
+ADDRESS_HARNESS = r"""
+const fs = require("fs");
+const { JSDOM } = require("jsdom");
+const jq = fs.readFileSync(process.env.JQUERY_JS, "utf8");
+const cases = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+const results = cases.map(([path, url]) => {
+  const html = fs.readFileSync(path, "utf8");
+  const body = html.replace(/<script>[\s\S]*?<\/script>/g, "");
+  const dom = new JSDOM(`<!doctype html><html><body>${body}</body></html>`, { runScripts: "outside-only", url });
+  const w = dom.window;
+  w.eval(jq);
+  const $ = w.jQuery;
+  const seen = { run: null, progress: [], api: [] };
+  w.pybossa = {
+    taskLoaded() {}, presentTask() {}, saveTask() { return $.Deferred().promise(); },
+    userProgress(sn) { seen.progress.push(sn); return $.Deferred().promise(); },
+    run(sn) { seen.run = sn; },
+  };
+  w.$.getJSON = (u, data) => { seen.api.push([u, data]); return $.Deferred().promise(); };
+  (html.match(/<script>([\s\S]*?)<\/script>/g) || []).forEach((s) => w.eval(s.replace(/<\/?script>/g, "")));
+  const home = w.document.getElementById("pbs-home");
+  return Object.assign(seen, {
+    loading: $("#pbs-loading").text(), status: $("#pbs-results-status").text(),
+    home: home ? home.href : null, links: Array.from(w.document.querySelectorAll("a.btn")).map((a) => a.href),
+  });
+});
+console.log(JSON.stringify(results));
+"""
+
+TEMPLATES = ("image-classification", "transcription", "geo-pinning")
+SERVER = "http://pb.example"
+# where PYBOSSA (and pbsync's preview) shows each page; the short_name is the part after /project/
+ADDRESSES = {
+    "presenter.html": (
+        "/project/pbsynctest-staging/newtask",
+        "/project/pbsynctest-staging/task/12",
+        "/project/pbsynctest-staging/presenter",
+        "/project/pbsynctest-staging/newtask?lang=en#top",
+    ),
+    "results.html": ("/project/pbsynctest-staging/results",),
+    "tutorial.html": ("/project/pbsynctest-staging/tutorial",),
+}
+ELSEWHERE = ("/presenter.html", "/project/", "/projects/pbsynctest-staging")
+
+Opened = dict[tuple[str, str, str], dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def opened(tmp_path_factory: pytest.TempPathFactory) -> Opened:
+    """Every template's pages opened at each address (one node run): what each page did.
+
+    The folders' own short_name is "production": no page may use it.
+    """
+    root = tmp_path_factory.mktemp("addresses")
+    cases = [
+        (template, page, path)
+        for template in TEMPLATES
+        for page in ADDRESSES
+        for path in (*ADDRESSES[page], *ELSEWHERE)
+    ]
+    for template in TEMPLATES:
+        scaffold(template, root / template, short_name="production")
+    listing = [[str(root / template / page), SERVER + path] for template, page, path in cases]
+    (root / "cases.json").write_text(json.dumps(listing), encoding="utf-8")
+    (root / "addresses.js").write_text(ADDRESS_HARNESS, encoding="utf-8")
+    env = {**os.environ, "JQUERY_JS": str(Path(xstatic_jquery.BASE_DIR) / "jquery.js")}
+    assert NODE is not None
+    result = subprocess.run(
+        [NODE, str(root / "addresses.js"), str(root / "cases.json")],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return dict(zip(cases, json.loads(result.stdout), strict=True))
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_pages_take_the_short_name_from_the_address(template: str, opened: Opened) -> None:
+    for path in ADDRESSES["presenter.html"]:
+        seen = opened[template, "presenter.html", path]
+        assert seen["run"] == "pbsynctest-staging", (path, seen)
+        assert seen["home"] == SERVER + "/project/pbsynctest-staging/"
+        assert seen["loading"] != "" and "<short_name>" not in seen["loading"]
+    results = opened[template, "results.html", ADDRESSES["results.html"][0]]
+    assert results["api"] == [["/api/project", {"short_name": "pbsynctest-staging", "all": 1}]]
+    tutorial = opened[template, "tutorial.html", ADDRESSES["tutorial.html"][0]]
+    assert tutorial["links"] == [SERVER + "/project/pbsynctest-staging/newtask"]
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_pages_opened_elsewhere_say_where_they_run(template: str, opened: Opened) -> None:
+    for page in ("presenter.html", "results.html"):
+        for path in ELSEWHERE:
+            seen = opened[template, page, path]
+            assert seen["run"] is None and seen["api"] == [] and seen["progress"] == [], seen
+            assert "/project/<short_name>/" in seen["loading"] + seen["status"], (page, path)

@@ -8,9 +8,14 @@ back to `templates/` next to the package.
 Scaffolding copies every file but `template.toml`, then
 - sets `[project] name` and `short_name` in `project.toml` (through tomlkit, so comments survive
   and the values are always valid TOML), and
-- replaces the placeholders `{{short_name}}` and `{{name}}` in `.html`, `.md`, `.js` and `.css`
-  files, escaped for the file's language (the name is free text; the short name is validated).
+- replaces the placeholder `{{name}}` in `.html`, `.md`, `.js` and `.css` files, escaped for the
+  file's language (the name is free text shown to volunteers).
 Every write is checked to land inside the destination folder.
+
+The short_name is written in `project.toml` only. The pages never hold it: an `[env.NAME]`
+overlay pushes the same files under another short_name, so a presenter, tutorial or results page
+learns its project from the page's address, `/project/<short_name>/...` (see
+docs/project-format.md). A `{{short_name}}` in a template is therefore left as it is.
 """
 
 from __future__ import annotations
@@ -235,8 +240,7 @@ def _write(source: Path, target: Path, *, top_level: bool, name: str, short_name
     if escape is None:
         shutil.copyfile(source, target)
         return
-    text = source.read_text(encoding="utf-8")
-    text = text.replace("{{short_name}}", escape(short_name)).replace("{{name}}", escape(name))
+    text = source.read_text(encoding="utf-8").replace("{{name}}", escape(name))
     target.write_text(text, encoding="utf-8")
 
 
