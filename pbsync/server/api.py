@@ -66,7 +66,8 @@ def _get_list(res: Resource) -> Response:
 
 
 def _get_one(res: Resource, oid: int) -> Response:
-    check_args(res, request.args)
+    # PYBOSSA reads no filter of a one-object GET, so unknown arguments pass, among them the
+    # `_=<timestamp>` that jQuery's `cache: false` adds (pybossa.js reads tasks that way)
     who = caller()
     row = state().store.get(res, oid)
     if row is None:
