@@ -132,6 +132,7 @@ def plan(
         pbsync.errors.ValidationError: the folder is invalid.
         pbclient.errors.PybossaError: the server could not be read.
     """
+    from pbsync.folder.links import name_warnings
     from pbsync.sync.planner import make_plan
     from pbsync.sync.record import load_record
     from pbsync.sync.remote import RemoteProject
@@ -150,7 +151,8 @@ def plan(
         # count task runs only for the tasks a prune would delete, then plan again
         remote = RemoteProject.count_task_runs(client, remote, unknown)
         result = make_plan(state, remote, prune=prune, force=force, previous=previous)
-    return result
+    # pages that name another project than this push's (pbsync.folder.links)
+    return dataclasses.replace(result, notes=(*result.notes, *name_warnings(local)))
 
 
 def _note_other_names(result: Plan, folder: PathLike, target: str) -> Plan:
