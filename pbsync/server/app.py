@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from pbsync.server.context import code_response
 from pbsync.server.faults import FaultInjector, FaultMiddleware, RequestStats, WSGIApp
+from pbsync.server.preview_live import WatchStatus
 from pbsync.server.ratelimit import RateLimiter
 from pbsync.server.store import Store
 from pbsync.server.uploads import MAX_UPLOAD_BYTES, UploadStore
@@ -31,6 +32,7 @@ class ServerState:
     limiter: RateLimiter = field(default_factory=RateLimiter)
     faults: FaultInjector = field(default_factory=FaultInjector)
     stats: RequestStats = field(default_factory=RequestStats)
+    preview: WatchStatus = field(default_factory=WatchStatus)
     testing: bool = False
 
 
@@ -53,7 +55,7 @@ def _http_error(exc: HTTPException) -> Response:
 
 def create_app(state: ServerState) -> WSGIApp:
     """Return the server's WSGI application for `state`."""
-    from pbsync.server import api, control, extras, web
+    from pbsync.server import api, control, extras, preview_live, web
 
     app = Flask("pbsync.server")
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD_BYTES
@@ -61,6 +63,7 @@ def create_app(state: ServerState) -> WSGIApp:
     app.register_blueprint(api.bp)
     app.register_blueprint(extras.bp)
     app.register_blueprint(web.bp)
+    app.register_blueprint(preview_live.bp)
     if state.testing:
         app.register_blueprint(control.bp)
     app.register_error_handler(HTTPException, _http_error)

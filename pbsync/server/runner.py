@@ -155,6 +155,7 @@ class LocalServer:
         self.uploads.clear()
         self.state.limiter.clear()
         self.state.faults.clear()
+        self.state.preview.clear()
 
     def create_user(self, name: str) -> str:
         """Create a non-admin user and return its API key."""
