@@ -55,14 +55,16 @@ def _http_error(exc: HTTPException) -> Response:
 
 def create_app(state: ServerState) -> WSGIApp:
     """Return the server's WSGI application for `state`."""
-    from pbsync.server import api, control, extras, preview_live, web
+    from pbsync.server import api, assets, control, extras, preview_live, web
 
-    app = Flask("pbsync.server")
+    # no automatic /static route: `assets` serves PYBOSSA's static paths itself
+    app = Flask("pbsync.server", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD_BYTES
     app.extensions["pbsync"] = state
     app.register_blueprint(api.bp)
     app.register_blueprint(extras.bp)
     app.register_blueprint(web.bp)
+    app.register_blueprint(assets.bp)
     app.register_blueprint(preview_live.bp)
     if state.testing:
         app.register_blueprint(control.bp)
