@@ -55,7 +55,7 @@ def _http_error(exc: HTTPException) -> Response:
 
 def create_app(state: ServerState) -> WSGIApp:
     """Return the server's WSGI application for `state`."""
-    from pbsync.server import api, assets, control, extras, preview_live, web
+    from pbsync.server import api, assets, control, extras, preview, preview_live, web
 
     # no automatic /static route: `assets` serves PYBOSSA's static paths itself
     app = Flask("pbsync.server", static_folder=None)
@@ -65,6 +65,7 @@ def create_app(state: ServerState) -> WSGIApp:
     app.register_blueprint(extras.bp)
     app.register_blueprint(web.bp)
     app.register_blueprint(assets.bp)
+    app.register_blueprint(preview.bp)
     app.register_blueprint(preview_live.bp)
     if state.testing:
         app.register_blueprint(control.bp)

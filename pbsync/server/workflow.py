@@ -46,14 +46,23 @@ def new_tasks(store: Store, project: Row, who: Caller, args: MultiDict[str, str]
         f'(SELECT task_id FROM taskrun WHERE {clause}) ORDER BY "{column}" {direction}, id '
         "LIMIT ? OFFSET ?"
     )
-    with store.transaction() as conn:
+    with store.transaction():
         rows = store.query(sql, (project["id"], who_value, limit, offset))
         tasks = [store.decode(schema.TASK, r) for r in rows]
+        hand_out(store, [t["id"] for t in tasks], who)
+    return tasks
+
+
+def hand_out(store: Store, task_ids: list[int], who: Caller) -> None:
+    """Record that tasks were handed to `who`, so that `who` may post a task run for each.
+
+    newtask does it, and so does the page of one task (`/project/<short_name>/task/<id>`).
+    """
+    with store.transaction() as conn:
         conn.executemany(
             "INSERT OR IGNORE INTO handout (task_id, who) VALUES (?, ?)",
-            [(t["id"], who.who) for t in tasks],
+            [(task_id, who.who) for task_id in task_ids],
         )
-    return tasks
 
 
 def prepare_taskrun(store: Store, values: dict[str, Any], who: Caller) -> dict[str, Any]:
