@@ -239,3 +239,17 @@ def test_a_server_that_stops_and_comes_back_is_picked_up(tmp_path: Path) -> None
             assert presenter_on_server(client) == "<p>back up</p>\n"
         finally:
             second.stop()
+
+
+def test_putting_the_folder_back_after_a_failure_clears_the_error(
+    tmp_path: Path, client: Client
+) -> None:
+    folder = write_folder(tmp_path / "p")
+    toml = folder / "project.toml"
+    good = toml.read_text(encoding="utf-8")
+    with Watching(folder, client) as watching:
+        toml.write_text(good + "[broken\n", encoding="utf-8")
+        assert not watching.next().ok
+        toml.write_text(good, encoding="utf-8")  # as last synced: nothing to send
+        back = watching.next()
+        assert back.ok and back.parts == () and back.report is None
