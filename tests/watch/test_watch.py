@@ -140,7 +140,7 @@ def test_ignored_and_unrelated_files_sync_nothing(
             (folder / "notes" / f"{i}.txt").write_text("x", encoding="utf-8")
         scratch = folder / "scratch"
         scratch.mkdir()
-        for i in range(50):  # not ignored, but nothing the project reads: no request
+        for i in range(1000):  # not ignored, but nothing the project reads: no request
             (scratch / f"{i}.txt").write_text("x", encoding="utf-8")
         watching.none_within()
     assert local_server.stats.total(prefix="/") == 0
@@ -253,3 +253,17 @@ def test_putting_the_folder_back_after_a_failure_clears_the_error(
         toml.write_text(good, encoding="utf-8")  # as last synced: nothing to send
         back = watching.next()
         assert back.ok and back.parts == () and back.report is None
+
+
+def test_a_renamed_presenter_and_back(tmp_path: Path, client: Client) -> None:
+    folder = write_folder(tmp_path / "p")
+    presenter = folder / "presenter.html"
+    with Watching(folder, client) as watching:
+        presenter.rename(folder / "old-presenter.html")  # the folder has no presenter now
+        away = watching.next()
+        assert away.ok and "presenter.html" in away.paths
+        (folder / "old-presenter.html").write_text("<p>renamed back</p>\n", encoding="utf-8")
+        (folder / "old-presenter.html").rename(presenter)
+        back = watching.next()
+        assert back.ok and back.report is not None
+        assert presenter_on_server(client) == "<p>renamed back</p>\n"
