@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import click
@@ -21,7 +23,7 @@ from pbsync.config import resolve
 from pbsync.errors import PbsyncError
 from pbsync.target import Connection, connect
 
-__all__ = ["connection", "consoles", "emit_json", "folder_argument"]
+__all__ = ["connection", "consoles", "emit_json", "folder_argument", "interruptible"]
 
 log = logging.getLogger(__name__)
 
@@ -75,3 +77,23 @@ def consoles(as_json: bool, quiet: bool) -> tuple[Console, Console]:
 def emit_json(document: Any, *, indent: int | None = 2) -> None:
     """Print `document` as JSON on stdout (indent None: one line, for JSON lines)."""
     click.echo(json.dumps(document, indent=indent, ensure_ascii=False, default=str))
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """Within the block, SIGINT and SIGTERM raise KeyboardInterrupt, whatever they were before.
+
+    A shell running `pbsync watch DIR &` from a script starts it with SIGINT ignored, and Python
+    keeps it so: `kill -INT` (or Ctrl-C after `fg`) would do nothing. Service managers and
+    `timeout` stop with SIGTERM.
+    """
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt

@@ -15,7 +15,7 @@ from rich.markup import escape
 import pbsync
 from pbclient.retry import RateLimitWait
 from pbsync.cli import GlobalOptions
-from pbsync.cli.common import connection, consoles, emit_json, folder_argument
+from pbsync.cli.common import connection, consoles, emit_json, folder_argument, interruptible
 from pbsync.cli.output import summary_line
 from pbsync.target import Connection
 from pbsync.watching.loop import PreviewStatus
@@ -68,16 +68,17 @@ def watch(
             status = PreviewStatus(conn.client)
         err.print(f"Watching {escape(str(directory))} (Ctrl-C stops).", highlight=False)
         try:
-            pbsync.watch(
-                directory,
-                conn.client,
-                target=conn.target,
-                env=opts.env,
-                prune=prune,
-                force=force,
-                on_sync=shown.sync,
-                preview=status,
-            )
+            with interruptible():
+                pbsync.watch(
+                    directory,
+                    conn.client,
+                    target=conn.target,
+                    env=opts.env,
+                    prune=prune,
+                    force=force,
+                    on_sync=shown.sync,
+                    preview=status,
+                )
         except KeyboardInterrupt:
             err.print("Stopped.", highlight=False)
             ctx.exit(EXIT_INTERRUPTED)

@@ -78,3 +78,32 @@ def test_watch_prints_the_preview_syncs_each_save_and_stops_with_130(tmp_path: P
         if watch.poll() is None:
             watch.kill()
             watch.wait(timeout=TIMEOUT)
+
+
+def test_watch_started_with_sigint_ignored_still_stops_on_it(tmp_path: Path) -> None:
+    # `pbsync watch demo &` in a script: the shell starts it with SIGINT ignored
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data")}
+    env.pop("PYBOSSA_ENDPOINT", None)
+    env.pop("PYBOSSA_API_KEY", None)
+    pbsync = [sys.executable, "-m", "pbsync"]
+    subprocess.run(
+        [*pbsync, "init", "demo"], cwd=tmp_path, env=env, check=True, capture_output=True
+    )
+    watch = subprocess.Popen(
+        [*pbsync, "watch", "demo"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    try:
+        assert watch.stdout is not None
+        _wait_for(_lines(watch.stdout), r"start: ", [])
+        watch.send_signal(signal.SIGINT)
+        assert watch.wait(timeout=TIMEOUT) == 130
+    finally:
+        if watch.poll() is None:
+            watch.kill()
+            watch.wait(timeout=TIMEOUT)
