@@ -29,8 +29,9 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from pbclient.answers import decode_json
 from pbclient.attempts import Rewinder, error_cause, is_network_error, maybe_applied
-from pbclient.errors import ResponseError, TransportError, error_from_response, redact_text
+from pbclient.errors import TransportError, error_from_response, redact_text
 from pbclient.retry import Pacer, RateLimit, RateLimitWait, RetryPolicy, bucket_of
 from pbclient.session import EnvironmentCache, new_session
 from pbclient.stats import ClientStats
@@ -241,24 +242,21 @@ class Client:
         """Like `send`, but return the decoded JSON (None for an empty body) or raise.
 
         Raises:
-            ResponseError: a subclass for the status (`NotFoundError`, `InvalidDataError` ...).
+            ResponseError: a subclass for the status (`NotFoundError`, `InvalidDataError` ...);
+                `UnexpectedAnswerError` for a body that is not JSON (see `pbclient.answers`).
             TransportError: as `send`.
         """
         response = self.send(method, url_or_path, **kwargs)
         if not 200 <= response.status_code < 300:
             raise error_from_response(response)
-        if not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise ResponseError(
-                f"{method.upper()} {self._path_of(response.url)}: the answer is not JSON",
-                status=response.status_code,
-                method=method.upper(),
-                url=response.url,
-                body=response.text[:500],
-            ) from exc
+        method = method.upper()
+        return decode_json(
+            response.content,
+            f"{method} {self._path_of(response.url)}",
+            status=response.status_code,
+            method=method,
+            url=response.url,
+        )
 
     def close(self) -> None:
         """Close the connections (only when the client created its session)."""

@@ -23,7 +23,8 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
-from pbclient.errors import InvalidDataError, ResponseError, error_from_response
+from pbclient.answers import check_object, check_rows
+from pbclient.errors import InvalidDataError, error_from_response
 from pbclient.pagination import MAX_PAGE_SIZE, iter_pages
 from pbclient.resources import (
     Category,
@@ -88,11 +89,12 @@ class ReadManager(Generic[R]):
         Raises:
             NotFoundError: no such object.
         """
-        return self._wrap(self._client.request("GET", f"{self.path}/{id_of(obj_or_id)}"))
+        url = f"{self.path}/{id_of(obj_or_id)}"
+        return self._wrap(self._client.request("GET", url), f"GET {url}")
 
     def find(self, **filters: Any) -> list[R]:
         """One list request with `filters` as the query (e.g. `project_id=3, limit=100`)."""
-        return [self._wrap(row) for row in self._list(_query(filters))]
+        return [self.resource.from_server(row) for row in self._list(_query(filters))]
 
     def iter(self, **filters: Any) -> Iterator[R]:
         """Every matching object, lazily: keyset pages of `limit` (default 100), one in memory.
@@ -100,7 +102,7 @@ class ReadManager(Generic[R]):
         `last_id` resumes after that id; `offset`, `orderby` and `desc` are refused.
         """
         for row in self.rows(**filters):
-            yield self._wrap(row)
+            yield self.resource.from_server(row)
 
     def rows(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """As `iter`, but the rows as the server sent them (dicts, not resources).
@@ -111,29 +113,28 @@ class ReadManager(Generic[R]):
         query = _query(filters)
         limit = int(query.pop("limit", MAX_PAGE_SIZE))
         last_id = query.pop("last_id", None)
-        for page in iter_pages(self._list, query, limit=limit, last_id=last_id):
+        pages = iter_pages(self._list, query, limit=limit, last_id=last_id, what=f"GET {self.path}")
+        for page in pages:
             # emptied as it is consumed: the loop variable would otherwise keep this page alive
             # while the next one is fetched (two pages in memory instead of one)
             page.reverse()
             while page:
-                row = page.pop()
-                if not isinstance(row, dict):
-                    kind = type(row).__name__
-                    raise ResponseError(f"{self.path}: expected an object, got {kind}")
-                yield row
+                yield page.pop()
 
     def _list(self, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """One list request; its rows checked against the resource's shape."""
         if "all" not in params and self._client.has_api_key:
             params = {**params, "all": 1}  # owner scoping: see the module docstring
         rows = self._client.request("GET", self.path, params=params)
-        if not isinstance(rows, list):
-            raise ResponseError(f"GET {self.path}: expected a list, got {type(rows).__name__}")
-        return rows
+        resource = self.resource
+        return check_rows(rows, f"GET {self.path}", resource.shape, resource.required)
 
-    def _wrap(self, data: Any) -> R:
-        if not isinstance(data, dict):
-            raise ResponseError(f"{self.path}: expected an object, got {type(data).__name__}")
-        obj: R = self.resource.from_server(data)
+    def _checked(self, data: Any, what: str) -> dict[str, Any]:
+        """`data` (an answer for one object) if it has the resource's shape."""
+        return check_object(data, what, self.resource.shape, self.resource.required)
+
+    def _wrap(self, data: Any, what: str) -> R:
+        obj: R = self.resource.from_server(self._checked(data, what))
         return obj
 
 
@@ -148,7 +149,7 @@ class Manager(ReadManager[R]):
         data = dict(obj.data if isinstance(obj, Resource) else obj or {})
         data.update(fields)
         body = {k: v for k, v in _query(data).items() if k not in self.resource.read_only}
-        return self._wrap(self._write("POST", self.path, body))
+        return self._wrap(self._write("POST", self.path, body), f"POST {self.path}")
 
     def update(self, obj: R, /, **fields: Any) -> R:
         """Send what changed in `obj` (after setting `fields` on it); update `obj` in place.
@@ -166,9 +167,10 @@ class Manager(ReadManager[R]):
             return obj
         url = f"{self.path}/{id_of(obj)}"
         if "info" in body and not obj.loaded and isinstance(body["info"], Mapping):
-            current = self._client.request("GET", url).get("info") or {}
-            body["info"] = {**current, **body["info"]}
-        obj._mark_loaded(self._write("PUT", url, body))
+            current = self._checked(self._client.request("GET", url), f"GET {url}")
+            info = current.get("info")
+            body["info"] = {**(info if isinstance(info, Mapping) else {}), **body["info"]}
+        obj._mark_loaded(self._checked(self._write("PUT", url, body), f"PUT {url}"))
         return obj
 
     def delete(self, obj_or_id: Resource | int) -> None:
@@ -216,9 +218,8 @@ class TaskRunManager(Manager[TaskRun]):
         if file_path is None:
             return super().create(obj, **fields)
         data = {**(obj.data if isinstance(obj, Resource) else obj or {}), **fields}
-        return self._wrap(
-            _upload(self._client, "POST", self.path, data, file_path, allow_any_extension)
-        )
+        answer = _upload(self._client, "POST", self.path, data, file_path, allow_any_extension)
+        return self._wrap(answer, f"POST {self.path}")
 
 
 class ResultManager(Manager[Result]):
@@ -259,9 +260,8 @@ class HelpingMaterialManager(Manager[HelpingMaterial]):
         data = {"project_id": id_of(project_id), "info": dict(info or {}), "priority": priority}
         if file_path is None:
             return super().create(data, media_url=media_url)
-        created = self._wrap(
-            _upload(self._client, "POST", self.path, data, file_path, allow_any_extension)
-        )
+        answer = _upload(self._client, "POST", self.path, data, file_path, allow_any_extension)
+        created = self._wrap(answer, f"POST {self.path}")
         if priority and created.data.get("priority") != priority:
             return super().update(created, priority=priority)
         return created
@@ -293,7 +293,8 @@ class HelpingMaterialManager(Manager[HelpingMaterial]):
         }
         data = {k: v for k, v in obj.data.items() if k in HelpingMaterial.writable}
         url = f"{self.path}/{id_of(obj)}"
-        obj._mark_loaded(_upload(self._client, "PUT", url, data, file_path, allow_any_extension))
+        answer = _upload(self._client, "PUT", url, data, file_path, allow_any_extension)
+        obj._mark_loaded(self._checked(answer, f"PUT {url}"))
         rest = {k: v for k, v in rest.items() if obj.data.get(k) != v}
         return super().update(obj, **rest) if rest else obj
 
