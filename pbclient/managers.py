@@ -21,7 +21,7 @@ import logging
 import os
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from pbclient.answers import check_object, check_rows
 from pbclient.errors import InvalidDataError, error_from_response
@@ -38,6 +38,8 @@ from pbclient.resources import (
 from pbclient.uploads import MultipartBody, check_extension
 
 if TYPE_CHECKING:
+    import requests
+
     from pbclient.client import Client
 
 __all__ = [
@@ -299,10 +301,10 @@ class HelpingMaterialManager(Manager[HelpingMaterial]):
         return super().update(obj, **rest) if rest else obj
 
     def download(self, media_url: str) -> bytes:
-        """The bytes of a material's file at `media_url` (one GET).
+        """The bytes of a material's file at `media_url` (one GET, and one per redirect).
 
-        The API key goes only to the client's own server: a file on another host (a CDN, S3)
-        is fetched anonymously, on a connection of its own.
+        The API key goes only to the client's own server: a file on another host (a CDN, S3),
+        or one our server redirects to, is fetched anonymously, on a connection of its own.
 
         Raises:
             InvalidDataError: not an http(s) URL (a server's data must not make us read a local
@@ -310,20 +312,37 @@ class HelpingMaterialManager(Manager[HelpingMaterial]):
             ResponseError: the answer was not 200 (`status` says which).
             TransportError: no answer.
         """
-        parts = urlsplit(media_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise InvalidDataError(f"not an http(s) URL: {media_url!r:.200}")
-        if self._client.is_own(media_url):
-            response = self._client.send("GET", media_url)
-        else:
-            from pbclient.client import Client  # a module-level import would be circular
-
-            with Client(f"{parts.scheme}://{parts.netloc}") as anonymous:
-                response = anonymous.send("GET", media_url)
+        url = media_url
+        for _ in range(_MAX_HOPS):
+            response = self._fetch(url)
+            if not response.is_redirect:
+                break
+            url = urljoin(response.url, response.headers["location"])
         if response.status_code != 200:
             raise error_from_response(response)
         return bytes(response.content)
 
+    def _fetch(self, url: str) -> requests.Response:
+        """GET `url`: with the key on our server, anonymously anywhere else."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise InvalidDataError(f"not an http(s) URL: {url!r:.200}")
+        ours = self._client
+        if ours.is_own(url):
+            return ours.send("GET", url)
+        from pbclient.client import Client  # a module-level import would be circular
+
+        with Client(
+            f"{parts.scheme}://{parts.netloc}",
+            timeout=ours.timeout,
+            deadline=ours.deadline,
+            max_answer_bytes=ours.max_answer_bytes,
+        ) as anonymous:
+            return anonymous.send("GET", url)
+
+
+#: servers a download may be sent on to (a CDN, a bucket) before it is refused
+_MAX_HOPS = 3
 
 _FORM_FIELDS = ("project_id", "task_id", "info")
 
