@@ -20,7 +20,9 @@ from pbclient.client import Client
 from pbclient.errors import (
     AuthenticationError,
     BulkCreateError,
+    DeadlineError,
     ForbiddenError,
+    ForeignURLError,
     InvalidDataError,
     NotFoundError,
     PybossaError,
@@ -29,6 +31,7 @@ from pbclient.errors import (
     ResponseError,
     ServerError,
     TransportError,
+    UnexpectedAnswerError,
 )
 from pbclient.legacy import *  # noqa: F403
 from pbclient.legacy_helping import *  # noqa: F403
@@ -50,8 +53,10 @@ __all__ = [
     "BulkCreateError",
     "Category",
     "Client",
+    "DeadlineError",
     "DomainObject",
     "ForbiddenError",
+    "ForeignURLError",
     "HelpingMaterial",
     "InvalidDataError",
     "NotFoundError",
@@ -67,6 +72,7 @@ __all__ = [
     "Task",
     "TaskRun",
     "TransportError",
+    "UnexpectedAnswerError",
 ]
 # the legacy module API: each module's __all__ names what it adds to the package
 __all__ += legacy.__all__

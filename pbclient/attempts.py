@@ -1,7 +1,8 @@
 """What `Client.send` needs to repeat an attempt safely: bodies rewound, network errors judged.
 
 A retry must send an upload whole again (`Rewinder`), and may only repeat a call that is not
-idempotent when the first attempt surely never reached the server (`maybe_applied`).
+idempotent when the first attempt surely never reached the server (`maybe_applied`). A redirect
+is followed only within the client's `origin`.
 """
 
 from __future__ import annotations
@@ -10,11 +11,23 @@ import io
 import logging
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import urllib3.exceptions
 
-__all__ = ["Rewinder", "error_cause", "is_network_error", "maybe_applied"]
+from pbclient.errors import TransportError, redact_text
+
+__all__ = [
+    "Rewinder",
+    "error_cause",
+    "is_network_error",
+    "maybe_applied",
+    "origin",
+    "transport_error",
+]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 log = logging.getLogger(__name__)
 
@@ -61,3 +74,25 @@ def is_network_error(exc: requests.RequestException) -> bool:
 def error_cause(exc: BaseException, api_key: str | None) -> BaseException | None:
     """The error to chain: the original, unless its text carries the key (a URL with ?api_key=)."""
     return None if api_key and api_key in str(exc) else exc
+
+
+def transport_error(
+    exc: requests.RequestException, method: str, url: str, applied: bool, api_key: str | None
+) -> TransportError:
+    """The `TransportError` for a network error, with the key hidden from its message."""
+    message = redact_text(f"{type(exc).__name__}: {exc}", [api_key])
+    return TransportError(message, method=method, url=url, maybe_applied=applied)
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of `url`: the scheme's default port filled in, names lower-cased.
+
+    Two URLs with the same origin are on the same server, where an API key may go.
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # not a number: no origin of ours has such a port
+        port = -1
+    return scheme, (parts.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme)

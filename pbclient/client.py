@@ -8,13 +8,21 @@ Every request goes through `Client.send`, one loop that decides, in this order:
 3. 429 -> wait until the window resets (X-RateLimit-Reset or Retry-After) and retry, bounded; a
    429 means the server did not act, so this is safe for any method;
 4. 502/503/504 on an idempotent call -> backoff and retry, bounded;
-5. anything else -> return the response (`Client.request` raises the typed error).
+5. a redirect to the client's own server, for a GET or HEAD -> follow it (bounded);
+6. anything else -> return the response (`Client.request` raises the typed error).
 
 Before each request the client paces itself from the rate-limit headers it has seen (see
-`pbclient.retry.Pacer`). The API key travels only in the `Authorization` header.
+`pbclient.retry.Pacer`). Each attempt has a deadline for the whole exchange and a cap on the
+body's size (`pbclient.limits`).
+
+The API key travels only in the `Authorization` header, and only to the endpoint's own origin
+(scheme, host and port): `send` refuses a URL elsewhere (`ForeignURLError`) and never follows a
+redirect to another origin (requests would have dropped the header there, but not a key in the
+query), so such a redirect comes back as a `ResponseError` naming its target.
 
 Beside it: `session` (the requests session, environment settings read once per host),
-`attempts` (rewinding uploads, judging network errors) and `stats` (`ClientStats`).
+`attempts` (rewinding uploads, judging network errors), `limits` (deadline, size cap),
+`answers` (checking what came back) and `stats` (`ClientStats`).
 """
 
 from __future__ import annotations
@@ -23,28 +31,26 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from pbclient.attempts import Rewinder, error_cause, is_network_error, maybe_applied
-from pbclient.errors import ResponseError, TransportError, error_from_response, redact_text
+from pbclient.accessors import Managers
+from pbclient.answers import decode_json
+from pbclient.attempts import (
+    Rewinder,
+    error_cause,
+    is_network_error,
+    maybe_applied,
+    origin,
+    transport_error,
+)
+from pbclient.errors import ForeignURLError, error_from_response, redact_url
+from pbclient.limits import DEFAULT_DEADLINE, DEFAULT_MAX_ANSWER_BYTES, exchange
 from pbclient.retry import Pacer, RateLimit, RateLimitWait, RetryPolicy, bucket_of
 from pbclient.session import EnvironmentCache, new_session
 from pbclient.stats import ClientStats
-
-if TYPE_CHECKING:
-    from pbclient.managers import (
-        CategoryManager,
-        HelpingMaterialManager,
-        ResultManager,
-        TaskRunManager,
-        UserManager,
-    )
-    from pbclient.projects import ProjectManager
-    from pbclient.tasks import TaskManager
 
 __all__ = ["Client", "ClientStats"]
 
@@ -54,6 +60,8 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRY_STATUSES = frozenset({502, 503, 504})
 #: seconds added to a rate-limit wait: the reset is the server's clock, rounded to a second
 WAIT_MARGIN = 1.0
+#: redirects followed for one call (same origin, GET and HEAD only)
+MAX_REDIRECTS = 5
 
 
 @dataclass(slots=True)
@@ -67,22 +75,28 @@ class _Call:
     safe: bool  # idempotent, so a network error or a 5xx may be retried
     attempt: int = 0
     waits: int = 0
+    hops: int = 0  # redirects followed
 
 
-class Client:
+class Client(Managers):
     """A PYBOSSA API client: keep-alive, timeouts, retries, rate-limit pacing, typed errors.
 
     Args:
         endpoint: the server's base URL, e.g. `https://crowdcrafting.org` (a path prefix is kept).
         api_key: the user's API key; sent only in the `Authorization` header.
         timeout: seconds for connecting and for each read, applied to every request.
+        deadline: seconds for one whole exchange (sending, the headers, the body), however
+            steadily the server sends; past it, `DeadlineError`.
+        max_answer_bytes: the largest body read; a larger one raises `UnexpectedAnswerError`
+            without being read further.
         retry: the retry policy (`RetryPolicy()` when None).
         session: a `requests.Session` to use (the client then does not close it).
         on_wait: called with a `RateLimitWait` before the client sleeps for a rate-limit window.
         sleep: how to wait (injectable so tests never really wait).
         clock: epoch seconds now (injectable, paired with `sleep`).
 
-    The client is thread-safe; use it as a context manager or call `close()`.
+    The client is thread-safe; use it as a context manager or call `close()`. Its managers
+    (`client.projects`, `client.tasks` ...) come from `pbclient.accessors.Managers`.
     """
 
     def __init__(
@@ -91,6 +105,8 @@ class Client:
         api_key: str | None = None,
         *,
         timeout: float = 30.0,
+        deadline: float = DEFAULT_DEADLINE,
+        max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
         retry: RetryPolicy | None = None,
         session: requests.Session | None = None,
         on_wait: Callable[[RateLimitWait], None] | None = None,
@@ -100,6 +116,8 @@ class Client:
         self.endpoint = endpoint.rstrip("/")
         self._api_key = api_key or None
         self.timeout = timeout
+        self.deadline = deadline
+        self.max_answer_bytes = max_answer_bytes
         self.retry = retry if retry is not None else RetryPolicy()
         self._owns_session = session is None
         self.session = session if session is not None else new_session()
@@ -111,57 +129,6 @@ class Client:
         self._prefix = urlsplit(self.endpoint).path
         self._pacer = Pacer(self.retry.reserve, clock)
         self.stats = ClientStats()
-
-    # -- managers (imported lazily: they import this module) ----------------------------------
-
-    @cached_property
-    def projects(self) -> ProjectManager:
-        """Projects: `get`, `find`, `iter`, `create`, `update`, `delete`, `by_short_name` ..."""
-        from pbclient.projects import ProjectManager
-
-        return ProjectManager(self)
-
-    @cached_property
-    def categories(self) -> CategoryManager:
-        """Categories (writes need an admin)."""
-        from pbclient.managers import CategoryManager
-
-        return CategoryManager(self)
-
-    @cached_property
-    def tasks(self) -> TaskManager:
-        """Tasks, with `create_many`."""
-        from pbclient.tasks import TaskManager
-
-        return TaskManager(self)
-
-    @cached_property
-    def taskruns(self) -> TaskRunManager:
-        """Task runs (volunteers' answers)."""
-        from pbclient.managers import TaskRunManager
-
-        return TaskRunManager(self)
-
-    @cached_property
-    def results(self) -> ResultManager:
-        """Results of completed tasks."""
-        from pbclient.managers import ResultManager
-
-        return ResultManager(self)
-
-    @cached_property
-    def helping_materials(self) -> HelpingMaterialManager:
-        """Helping materials (files or links shown beside the tasks)."""
-        from pbclient.managers import HelpingMaterialManager
-
-        return HelpingMaterialManager(self)
-
-    @cached_property
-    def users(self) -> UserManager:
-        """Users (read only)."""
-        from pbclient.managers import UserManager
-
-        return UserManager(self)
 
     # -- the public surface -------------------------------------------------------------------
 
@@ -176,12 +143,11 @@ class Client:
         return self._pacer.snapshot()
 
     def is_own(self, url: str) -> bool:
-        """Whether `url` is on this client's server (same scheme and host:port).
+        """Whether `url` is on this client's server: the same origin (scheme, host and port).
 
         The API key goes only there.
         """
-        theirs, ours = urlsplit(self.url(url)), urlsplit(self.endpoint)
-        return (theirs.scheme, theirs.netloc) == (ours.scheme, ours.netloc)
+        return origin(self.url(url)) == origin(self.endpoint)
 
     def url(self, url_or_path: str) -> str:
         """The absolute URL of `url_or_path` (a path is taken relative to the endpoint)."""
@@ -217,48 +183,58 @@ class Client:
             idempotent: override the method's idempotency (PUT/GET/DELETE/HEAD are idempotent).
 
         Returns:
-            The final response, whatever its status.
+            The final response, whatever its status, its body read (a redirect to another
+            origin is returned, not followed).
 
         Raises:
+            ForeignURLError: `url_or_path` is on another server.
             TransportError: no answer after the allowed retries (or at once for a call that is
-                not idempotent and may have reached the server).
+                not idempotent and may have reached the server); `DeadlineError` past the
+                deadline.
+            UnexpectedAnswerError: the body is larger than `max_answer_bytes`.
         """
         method = method.upper()
         url = self.url(url_or_path)
+        if not self.is_own(url):
+            raise ForeignURLError(
+                f"{method} {redact_url(url)}: not on {self.endpoint}; a client sends only to "
+                "its own server"
+            )
         path = self._path_of(url)
         safe = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         call = _Call(method, url, path, bucket_of(path), safe)
         rewind = Rewinder(data, files)
+        kwargs = {"params": params, "json": json, "data": data, "files": files}
         while True:
             rewind()
-            kwargs = {"params": params, "json": json, "data": data, "files": files}
-            response = self._attempt(call, headers, kwargs)
+            response = self._attempt(call, headers, dict(kwargs))
             if response is None or self._try_again(call, response):
                 continue
-            return response
+            hop = self._next_hop(call, response)
+            if hop is None:
+                return response
+            # the target carries its own query; a GET or HEAD has no body
+            call, kwargs = hop, {"params": None, "json": None, "data": None, "files": None}
 
     def request(self, method: str, url_or_path: str, **kwargs: Any) -> Any:
         """Like `send`, but return the decoded JSON (None for an empty body) or raise.
 
         Raises:
-            ResponseError: a subclass for the status (`NotFoundError`, `InvalidDataError` ...).
+            ResponseError: a subclass for the status (`NotFoundError`, `InvalidDataError` ...);
+                `UnexpectedAnswerError` for a body that is not JSON (see `pbclient.answers`).
             TransportError: as `send`.
         """
         response = self.send(method, url_or_path, **kwargs)
         if not 200 <= response.status_code < 300:
             raise error_from_response(response)
-        if not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise ResponseError(
-                f"{method.upper()} {self._path_of(response.url)}: the answer is not JSON",
-                status=response.status_code,
-                method=method.upper(),
-                url=response.url,
-                body=response.text[:500],
-            ) from exc
+        method = method.upper()
+        return decode_json(
+            response.content,
+            f"{method} {self._path_of(response.url)}",
+            status=response.status_code,
+            method=method,
+            url=response.url,
+        )
 
     def close(self) -> None:
         """Close the connections (only when the client created its session)."""
@@ -297,8 +273,16 @@ class Client:
         if self._environment is not None:
             kwargs.update(self._environment.settings(url))
         self.stats.record(method, path)
-        response = self.session.request(
-            method, url, headers=all_headers, timeout=self.timeout, **kwargs
+        response = exchange(
+            self.session,
+            method,
+            url,
+            headers=all_headers,
+            timeout=self.timeout,
+            deadline=self.deadline,
+            max_bytes=self.max_answer_bytes,
+            what=f"{method} {path}",
+            **kwargs,
         )
         log.debug("%s %s -> %s", method, path, response.status_code)
         return response
@@ -328,8 +312,27 @@ class Client:
         if retryable and call.attempt <= self.retry.retries:
             self._backoff(call.attempt, call.method, call.path, repr(exc))
             return
-        error = self._transport_error(exc, call.method, call.url, applied)
+        error = transport_error(exc, call.method, call.url, applied, self._api_key)
         raise error from error_cause(exc, self._api_key)
+
+    def _next_hop(self, call: _Call, response: requests.Response) -> _Call | None:
+        """The call to the redirect's target, if it is to be followed; else None.
+
+        Followed: a GET or HEAD redirected within the endpoint's origin, up to `MAX_REDIRECTS`.
+        Not followed (the redirect is the answer): another origin, where the key must not go,
+        a redirected write (PYBOSSA's API never redirects one), and one hop too many.
+        """
+        if not response.is_redirect or call.method not in ("GET", "HEAD"):
+            return None
+        target = urljoin(response.url, self.session.get_redirect_target(response) or "")
+        if not self.is_own(target) or call.hops >= MAX_REDIRECTS:
+            log.info("%s %s: redirect to %s not followed", call.method, call.path, origin(target))
+            return None
+        path = self._path_of(target)
+        return _Call(
+            call.method, target, path, bucket_of(path), call.safe, call.attempt, call.waits,
+            call.hops + 1,
+        )  # fmt: skip
 
     def _try_again(self, call: _Call, response: requests.Response) -> bool:
         """Wait out a 429 or back off after a 5xx when the policy allows; True to resend."""
@@ -375,9 +378,3 @@ class Client:
         log.info("%s %s failed (%s); retry %d in %.1f s", method, path, why, attempt, delay)
         self.stats.record_retry()
         self._sleep(delay)
-
-    def _transport_error(
-        self, exc: requests.RequestException, method: str, url: str, applied: bool
-    ) -> TransportError:
-        message = redact_text(f"{type(exc).__name__}: {exc}", [self._api_key])
-        return TransportError(message, method=method, url=url, maybe_applied=applied)

@@ -2,15 +2,19 @@
 
     PybossaError
     ├── TransportError          no usable HTTP answer (connection refused/reset, timeout);
-    │                           `maybe_applied` says whether the server may have acted on it
+    │   │                       `maybe_applied` says whether the server may have acted on it
+    │   └── DeadlineError       the answer did not arrive whole within the client's deadline
     ├── ResponseError           the server answered with a non-2xx status
     │   ├── AuthenticationError 401 (no key, or a wrong key: PYBOSSA treats it as anonymous)
     │   ├── ForbiddenError      403 (not the owner, publishing through the API, ...)
     │   ├── NotFoundError       404
     │   ├── InvalidDataError    400, 413, 415 (validation; also raised locally before sending)
     │   ├── RateLimitError      429 still there after the allowed waits
-    │   └── ServerError         5xx
+    │   ├── ServerError         5xx
+    │   └── UnexpectedAnswerError  an answer pbclient cannot use: not JSON, the wrong shape, a
+    │                           list that pages backwards, larger than the size cap
     ├── RefusedError            the client refused a destructive call that needs `force=True`
+    │   └── ForeignURLError     a URL on another server than the client's endpoint
     └── BulkCreateError         `tasks.create_many` could not create every item
 
 Every error carries the method and a URL whose `api_key` query value is replaced by `<hidden>`;
@@ -20,9 +24,10 @@ messages never contain the API key.
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -32,7 +37,9 @@ if TYPE_CHECKING:
 __all__ = [
     "AuthenticationError",
     "BulkCreateError",
+    "DeadlineError",
     "ForbiddenError",
+    "ForeignURLError",
     "InvalidDataError",
     "NotFoundError",
     "PybossaError",
@@ -41,11 +48,14 @@ __all__ = [
     "ResponseError",
     "ServerError",
     "TransportError",
+    "UnexpectedAnswerError",
     "error_from_response",
     "redact_url",
 ]
 
 HIDDEN = "<hidden>"
+#: the longest server-supplied text an error message quotes
+MAX_REASON = 300
 _KEY_IN_TEXT = re.compile(r"(api_key=)[^&\s'\"]+")
 
 
@@ -86,6 +96,15 @@ class TransportError(PybossaError):
         self.url = redact_url(url)
         self.maybe_applied = maybe_applied
         super().__init__(f"{method} {self.url}: {redact_text(message)}")
+
+
+class DeadlineError(TransportError):
+    """The answer did not arrive whole within the client's deadline (`Client(deadline=...)`).
+
+    A server that sends slowly (a byte every few seconds) never trips the per-read timeout; the
+    deadline bounds the whole exchange. Not retried: a server that drips once drips again. The
+    request was sent, so `maybe_applied` is True.
+    """
 
 
 class ResponseError(PybossaError):
@@ -146,8 +165,26 @@ class ServerError(ResponseError):
     """5xx: the server failed."""
 
 
+class UnexpectedAnswerError(ResponseError):
+    """An answer pbclient cannot use, whatever its status said.
+
+    Not JSON (or JSON with NaN, or nested too deeply to read), the wrong shape (a list where an
+    object is due, an `id` that is not an integer, `info` that is not an object ...), a list that
+    does not page forward, or a body over the size cap (`Client(max_answer_bytes=...)`). The
+    message names the request and what was wrong, in one line.
+    """
+
+
 class RefusedError(PybossaError):
     """The client refused a destructive call (e.g. publishing deletes task runs) without force."""
+
+
+class ForeignURLError(RefusedError):
+    """A URL on another server than the client's endpoint: the client sends only to its own.
+
+    Its API key must not travel anywhere else; fetch another server's file with a client of its
+    own (anonymous), as `client.helping_materials.download` does.
+    """
 
 
 class BulkCreateError(PybossaError):
@@ -189,12 +226,31 @@ def _class_for(status: int) -> type[ResponseError]:
 def _decode(response: requests.Response) -> Any:
     try:
         return json.loads(response.text) if response.text else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply to read
         return response.text[:500]
+
+
+def _text(value: Any) -> str | None:
+    """A server's error field as one short line (None stays None; other JSON becomes text)."""
+    if value is None or value == "":
+        return None
+    text = " ".join(str(value).split())  # a message with newlines would print as several lines
+    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
+
+
+def _reset_of(response: requests.Response) -> float | None:
+    try:
+        reset = float(response.headers.get("X-RateLimit-Reset") or "")
+    except ValueError:
+        return None
+    return reset if math.isfinite(reset) else None
 
 
 def error_from_response(response: requests.Response) -> ResponseError:
     """Build the typed error for a non-2xx `response` (JSON error dict, `{"code"}` shape or HTML).
+
+    A redirect that `Client.send` did not follow (to another server, or one hop too many) is
+    a `ResponseError` naming where it pointed.
 
     Args:
         response: the final response of a request (after retries).
@@ -207,9 +263,12 @@ def error_from_response(response: requests.Response) -> ResponseError:
     url = redact_url(response.request.url or "") if response.request is not None else None
     body = _decode(response)
     fields: dict[str, Any] = body if isinstance(body, dict) else {}
-    exc_cls = fields.get("exception_cls")
-    exc_msg = fields.get("exception_msg") or fields.get("description")
-    reason = f"{exc_cls}: {exc_msg}" if exc_cls else (exc_msg or response.reason or "error")
+    exc_cls = _text(fields.get("exception_cls"))
+    exc_msg = _text(fields.get("exception_msg") or fields.get("description"))
+    reason = f"{exc_cls}: {exc_msg}" if exc_cls else (exc_msg or _text(response.reason) or "error")
+    if response.is_redirect:
+        target = redact_url(urljoin(response.url, response.headers["location"]))
+        reason = f"redirected to {_text(target)} (not followed)"
     error = _class_for(status)(
         f"{method} {url} -> {status} {reason}",
         status=status,
@@ -217,10 +276,9 @@ def error_from_response(response: requests.Response) -> ResponseError:
         url=url,
         exception_cls=exc_cls,
         exception_msg=exc_msg,
-        target=fields.get("target"),
+        target=_text(fields.get("target")),
         body=body,
     )
     if isinstance(error, RateLimitError):
-        reset = response.headers.get("X-RateLimit-Reset")
-        error.reset = float(reset) if reset and reset.replace(".", "", 1).isdigit() else None
+        error.reset = _reset_of(response)
     return error

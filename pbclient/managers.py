@@ -21,9 +21,10 @@ import logging
 import os
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
-from pbclient.errors import InvalidDataError, ResponseError, error_from_response
+from pbclient.answers import check_object, check_rows
+from pbclient.errors import InvalidDataError, error_from_response
 from pbclient.pagination import MAX_PAGE_SIZE, iter_pages
 from pbclient.resources import (
     Category,
@@ -37,6 +38,8 @@ from pbclient.resources import (
 from pbclient.uploads import MultipartBody, check_extension
 
 if TYPE_CHECKING:
+    import requests
+
     from pbclient.client import Client
 
 __all__ = [
@@ -88,11 +91,12 @@ class ReadManager(Generic[R]):
         Raises:
             NotFoundError: no such object.
         """
-        return self._wrap(self._client.request("GET", f"{self.path}/{id_of(obj_or_id)}"))
+        url = f"{self.path}/{id_of(obj_or_id)}"
+        return self._wrap(self._client.request("GET", url), f"GET {url}")
 
     def find(self, **filters: Any) -> list[R]:
         """One list request with `filters` as the query (e.g. `project_id=3, limit=100`)."""
-        return [self._wrap(row) for row in self._list(_query(filters))]
+        return [self.resource.from_server(row) for row in self._list(_query(filters))]
 
     def iter(self, **filters: Any) -> Iterator[R]:
         """Every matching object, lazily: keyset pages of `limit` (default 100), one in memory.
@@ -100,7 +104,7 @@ class ReadManager(Generic[R]):
         `last_id` resumes after that id; `offset`, `orderby` and `desc` are refused.
         """
         for row in self.rows(**filters):
-            yield self._wrap(row)
+            yield self.resource.from_server(row)
 
     def rows(self, **filters: Any) -> Iterator[dict[str, Any]]:
         """As `iter`, but the rows as the server sent them (dicts, not resources).
@@ -111,29 +115,28 @@ class ReadManager(Generic[R]):
         query = _query(filters)
         limit = int(query.pop("limit", MAX_PAGE_SIZE))
         last_id = query.pop("last_id", None)
-        for page in iter_pages(self._list, query, limit=limit, last_id=last_id):
+        pages = iter_pages(self._list, query, limit=limit, last_id=last_id, what=f"GET {self.path}")
+        for page in pages:
             # emptied as it is consumed: the loop variable would otherwise keep this page alive
             # while the next one is fetched (two pages in memory instead of one)
             page.reverse()
             while page:
-                row = page.pop()
-                if not isinstance(row, dict):
-                    kind = type(row).__name__
-                    raise ResponseError(f"{self.path}: expected an object, got {kind}")
-                yield row
+                yield page.pop()
 
     def _list(self, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """One list request; its rows checked against the resource's shape."""
         if "all" not in params and self._client.has_api_key:
             params = {**params, "all": 1}  # owner scoping: see the module docstring
         rows = self._client.request("GET", self.path, params=params)
-        if not isinstance(rows, list):
-            raise ResponseError(f"GET {self.path}: expected a list, got {type(rows).__name__}")
-        return rows
+        resource = self.resource
+        return check_rows(rows, f"GET {self.path}", resource.shape, resource.required)
 
-    def _wrap(self, data: Any) -> R:
-        if not isinstance(data, dict):
-            raise ResponseError(f"{self.path}: expected an object, got {type(data).__name__}")
-        obj: R = self.resource.from_server(data)
+    def _checked(self, data: Any, what: str) -> dict[str, Any]:
+        """`data` (an answer for one object) if it has the resource's shape."""
+        return check_object(data, what, self.resource.shape, self.resource.required)
+
+    def _wrap(self, data: Any, what: str) -> R:
+        obj: R = self.resource.from_server(self._checked(data, what))
         return obj
 
 
@@ -148,7 +151,7 @@ class Manager(ReadManager[R]):
         data = dict(obj.data if isinstance(obj, Resource) else obj or {})
         data.update(fields)
         body = {k: v for k, v in _query(data).items() if k not in self.resource.read_only}
-        return self._wrap(self._write("POST", self.path, body))
+        return self._wrap(self._write("POST", self.path, body), f"POST {self.path}")
 
     def update(self, obj: R, /, **fields: Any) -> R:
         """Send what changed in `obj` (after setting `fields` on it); update `obj` in place.
@@ -166,9 +169,10 @@ class Manager(ReadManager[R]):
             return obj
         url = f"{self.path}/{id_of(obj)}"
         if "info" in body and not obj.loaded and isinstance(body["info"], Mapping):
-            current = self._client.request("GET", url).get("info") or {}
-            body["info"] = {**current, **body["info"]}
-        obj._mark_loaded(self._write("PUT", url, body))
+            current = self._checked(self._client.request("GET", url), f"GET {url}")
+            info = current.get("info")
+            body["info"] = {**(info if isinstance(info, Mapping) else {}), **body["info"]}
+        obj._mark_loaded(self._checked(self._write("PUT", url, body), f"PUT {url}"))
         return obj
 
     def delete(self, obj_or_id: Resource | int) -> None:
@@ -216,9 +220,8 @@ class TaskRunManager(Manager[TaskRun]):
         if file_path is None:
             return super().create(obj, **fields)
         data = {**(obj.data if isinstance(obj, Resource) else obj or {}), **fields}
-        return self._wrap(
-            _upload(self._client, "POST", self.path, data, file_path, allow_any_extension)
-        )
+        answer = _upload(self._client, "POST", self.path, data, file_path, allow_any_extension)
+        return self._wrap(answer, f"POST {self.path}")
 
 
 class ResultManager(Manager[Result]):
@@ -259,9 +262,8 @@ class HelpingMaterialManager(Manager[HelpingMaterial]):
         data = {"project_id": id_of(project_id), "info": dict(info or {}), "priority": priority}
         if file_path is None:
             return super().create(data, media_url=media_url)
-        created = self._wrap(
-            _upload(self._client, "POST", self.path, data, file_path, allow_any_extension)
-        )
+        answer = _upload(self._client, "POST", self.path, data, file_path, allow_any_extension)
+        created = self._wrap(answer, f"POST {self.path}")
         if priority and created.data.get("priority") != priority:
             return super().update(created, priority=priority)
         return created
@@ -293,15 +295,16 @@ class HelpingMaterialManager(Manager[HelpingMaterial]):
         }
         data = {k: v for k, v in obj.data.items() if k in HelpingMaterial.writable}
         url = f"{self.path}/{id_of(obj)}"
-        obj._mark_loaded(_upload(self._client, "PUT", url, data, file_path, allow_any_extension))
+        answer = _upload(self._client, "PUT", url, data, file_path, allow_any_extension)
+        obj._mark_loaded(self._checked(answer, f"PUT {url}"))
         rest = {k: v for k, v in rest.items() if obj.data.get(k) != v}
         return super().update(obj, **rest) if rest else obj
 
     def download(self, media_url: str) -> bytes:
-        """The bytes of a material's file at `media_url` (one GET).
+        """The bytes of a material's file at `media_url` (one GET, and one per redirect).
 
-        The API key goes only to the client's own server: a file on another host (a CDN, S3)
-        is fetched anonymously, on a connection of its own.
+        The API key goes only to the client's own server: a file on another host (a CDN, S3),
+        or one our server redirects to, is fetched anonymously, on a connection of its own.
 
         Raises:
             InvalidDataError: not an http(s) URL (a server's data must not make us read a local
@@ -309,20 +312,37 @@ class HelpingMaterialManager(Manager[HelpingMaterial]):
             ResponseError: the answer was not 200 (`status` says which).
             TransportError: no answer.
         """
-        parts = urlsplit(media_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise InvalidDataError(f"not an http(s) URL: {media_url!r:.200}")
-        if self._client.is_own(media_url):
-            response = self._client.send("GET", media_url)
-        else:
-            from pbclient.client import Client  # a module-level import would be circular
-
-            with Client(f"{parts.scheme}://{parts.netloc}") as anonymous:
-                response = anonymous.send("GET", media_url)
+        url = media_url
+        for _ in range(_MAX_HOPS):
+            response = self._fetch(url)
+            if not response.is_redirect:
+                break
+            url = urljoin(response.url, response.headers["location"])
         if response.status_code != 200:
             raise error_from_response(response)
         return bytes(response.content)
 
+    def _fetch(self, url: str) -> requests.Response:
+        """GET `url`: with the key on our server, anonymously anywhere else."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise InvalidDataError(f"not an http(s) URL: {url!r:.200}")
+        ours = self._client
+        if ours.is_own(url):
+            return ours.send("GET", url)
+        from pbclient.client import Client  # a module-level import would be circular
+
+        with Client(
+            f"{parts.scheme}://{parts.netloc}",
+            timeout=ours.timeout,
+            deadline=ours.deadline,
+            max_answer_bytes=ours.max_answer_bytes,
+        ) as anonymous:
+            return anonymous.send("GET", url)
+
+
+#: servers a download may be sent on to (a CDN, a bucket) before it is refused
+_MAX_HOPS = 3
 
 _FORM_FIELDS = ("project_id", "task_id", "info")
 

@@ -4,7 +4,8 @@ PYBOSSA answers a list with a bare JSON array (no total, no next link). `last_id
 rows with `id > N` in ascending id order, so the cursor is the last id seen: unlike `offset`, it
 neither skips nor repeats rows when rows are created or deleted while paging. A page shorter than
 the limit is the last one; after a full page one more request is needed to learn that nothing
-follows (the server gives no total).
+follows (the server gives no total). A page must move forward (increasing ids above the cursor):
+a server that ignores `last_id` would otherwise be asked for the same page forever.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
+
+from pbclient.errors import UnexpectedAnswerError
 
 __all__ = ["MAX_PAGE_SIZE", "iter_pages"]
 
@@ -30,20 +33,27 @@ def iter_pages(
     *,
     limit: int = MAX_PAGE_SIZE,
     last_id: int | None = None,
+    what: str = "the list",
 ) -> Iterator[list[dict[str, Any]]]:
     """Yield the pages of a list lazily, one request per page, one page in memory.
+
+    Every page must move forward: ids increasing, the first above the cursor. A server that
+    ignores `last_id` (and answers the first page again) or pages backwards would otherwise make
+    this loop forever; it raises instead.
 
     Args:
         fetch: sends the list request with the given query parameters and returns the rows.
         filters: exact-match filters passed verbatim (e.g. `{"project_id": 3}`).
         limit: rows per page (1-100).
         last_id: start after this id (resume a walk).
+        what: the request, e.g. `GET /api/task`, for error messages.
 
     Yields:
         Non-empty lists of rows, ascending by id.
 
     Raises:
         ValueError: `limit` out of range, or a filter that conflicts with keyset order.
+        UnexpectedAnswerError: a row without an integer id, or a page that does not move forward.
     """
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise ValueError(f"limit must be 1..{MAX_PAGE_SIZE}, not {limit}")
@@ -59,8 +69,30 @@ def iter_pages(
         page = fetch(params)
         if not page:
             return
-        cursor = page[-1]["id"]
+        cursor = _forward(page, cursor, what)
         short = len(page) < limit
         yield page
         if short:
             return
+
+
+def _forward(page: list[dict[str, Any]], cursor: int | None, what: str) -> int:
+    """The page's last id, once every id was seen to be an integer above the one before."""
+    previous = cursor
+    for number, row in enumerate(page, 1):
+        row_id = row.get("id") if isinstance(row, dict) else None
+        if not isinstance(row_id, int) or isinstance(row_id, bool):
+            shown = "no id" if row_id is None else f"id {row_id!r:.40}"
+            raise UnexpectedAnswerError(f"{what}: row {number} has {shown}, not an integer id")
+        if previous is not None and row_id <= previous:
+            if number == 1:
+                raise UnexpectedAnswerError(
+                    f"{what}: the list does not move forward (id {row_id} in row 1 after "
+                    f"last_id={cursor}); does the server ignore last_id?"
+                )
+            raise UnexpectedAnswerError(
+                f"{what}: the list is not in id order (id {row_id} in row {number} after id "
+                f"{previous} in row {number - 1})"
+            )
+        previous = row_id
+    return int(page[-1]["id"])

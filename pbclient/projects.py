@@ -50,40 +50,36 @@ class ProjectManager(Manager[Project]):
                 f"{project!r} has task runs, which publishing deletes; pass force=True to publish"
             )
         url = f"/project/{quote(str(project.short_name))}/publish"
-        token, params = self._csrf_token(url)
-        headers = {**_JSON, "X-CSRFToken": token}
-        response = self._client.send("POST", url, params=params, json={}, headers=headers)
+        headers = {**_JSON, "X-CSRFToken": self._csrf_token(url)}
+        response = self._client.send("POST", url, json={}, headers=headers)
         if not 200 <= response.status_code < 400:
             raise error_from_response(response)
         project.data["published"] = True
         log.info("published %r", project)
 
-    def _csrf_token(self, url: str) -> tuple[str, dict[str, str] | None]:
-        """GET the publish page as JSON for its CSRF token, authenticating by header if possible.
+    def _csrf_token(self, url: str) -> str:
+        """GET the publish page as JSON for its CSRF token.
 
-        Returns the token and the query to authenticate with: None (the header did) or the
-        `api_key` query, which only this web endpoint ever gets, and which `Client` hides from
-        logs and errors.
+        The `Authorization` header authenticates this web endpoint as it does the API (PYBOSSA
+        reads the key from the header or the query before any view): the key never goes in the
+        query, where it would be written to access logs and carried along by redirects.
+
+        Raises:
+            ResponseError: the page was refused or redirected (to sign in, or to another server,
+                which is not followed).
+            ForbiddenError: the answer holds no CSRF token.
         """
         response = self._client.send("GET", url, headers=_JSON)
         token = _token_of(response, url)
         if token is not None:
-            return token, None
-        key = self._client._api_key
-        if not key or response.status_code not in (200, 302, 401, 403):
+            return token
+        if not 200 <= response.status_code < 300:
             raise error_from_response(response)
-        params = {"api_key": key}
-        response = self._client.send("GET", url, params=params, headers=_JSON)
-        token = _token_of(response, url)
-        if token is None:
-            if not 200 <= response.status_code < 300:
-                raise error_from_response(response)
-            raise ForbiddenError(
-                f"GET {url}: no CSRF token in the answer (not allowed to publish?)",
-                status=response.status_code,
-                method="GET",
-            )
-        return token, params
+        raise ForbiddenError(
+            f"GET {url}: no CSRF token in the answer (not allowed to publish?)",
+            status=response.status_code,
+            method="GET",
+        )
 
 
 def _token_of(response: Any, url: str) -> str | None:

@@ -16,6 +16,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from pbclient.answers import BOOLEAN, INTEGER, LIST, NUMBER, OBJECT, STRING, Kind
+
 __all__ = [
     "Category",
     "HelpingMaterial",
@@ -43,10 +45,15 @@ class Resource:
         read_only: keys never sent in a body (the server refuses or ignores them).
         writable: the keys known to be accepted; after a 400 "Reserved keys in payload" (the
             server's list grew past `read_only`) an update is retried once with only these.
+        shape: the kind each field pbclient or pbsync relies on must have when present (see
+            `pbclient.answers`); an answer breaking it raises `UnexpectedAnswerError`.
+        required: the fields every answer must carry (not null).
     """
 
     read_only: ClassVar[frozenset[str]] = frozenset({"id", "created"}) | _LINKS
     writable: ClassVar[frozenset[str]] = frozenset()
+    shape: ClassVar[Mapping[str, Kind]] = {"id": INTEGER}
+    required: ClassVar[frozenset[str]] = frozenset({"id"})
     _repr_fields: ClassVar[tuple[str, ...]] = ("id",)
 
     _data: dict[str, Any]
@@ -159,6 +166,22 @@ class Project(Resource):
             "owners_ids",
         }
     )
+    shape: ClassVar[Mapping[str, Kind]] = {
+        "id": INTEGER,
+        "short_name": STRING,
+        "name": STRING,
+        "description": STRING,
+        "long_description": STRING,
+        "webhook": STRING,
+        "info": OBJECT,
+        "category_id": INTEGER,
+        "owner_id": INTEGER,
+        "owners_ids": LIST,
+        "published": BOOLEAN,
+        "allow_anonymous_contributors": BOOLEAN,
+        "zip_download": BOOLEAN,
+    }
+    required = frozenset({"id", "short_name"})
     _repr_fields = ("id", "short_name")
 
 
@@ -166,6 +189,8 @@ class Category(Resource):
     """A project category."""
 
     writable = frozenset({"name", "short_name", "description", "info"})
+    shape: ClassVar[Mapping[str, Kind]] = {"id": INTEGER, "short_name": STRING, "name": STRING}
+    required = frozenset({"id", "short_name"})
     _repr_fields = ("id", "short_name")
 
 
@@ -174,6 +199,16 @@ class Task(Resource):
 
     read_only = Resource.read_only | {"state", "fav_user_ids", "task_runs", "result"}
     writable = frozenset({"project_id", "info", "n_answers", "priority_0", "quorum", "calibration"})
+    # `info` is any JSON: PYBOSSA stores whatever a task was created with
+    shape: ClassVar[Mapping[str, Kind]] = {
+        "id": INTEGER,
+        "project_id": INTEGER,
+        "n_answers": INTEGER,
+        "priority_0": NUMBER,
+        "quorum": INTEGER,
+        "calibration": INTEGER,
+        "state": STRING,
+    }
     _repr_fields = ("id", "project_id")
 
 
@@ -182,6 +217,8 @@ class TaskRun(Resource):
 
     read_only = Resource.read_only | {"finish_time"}
     writable = frozenset({"project_id", "task_id", "info"})
+    shape: ClassVar[Mapping[str, Kind]] = {"id": INTEGER, "project_id": INTEGER, "task_id": INTEGER}
+    required = frozenset({"id", "task_id"})
     _repr_fields = ("id", "task_id")
 
 
@@ -195,6 +232,7 @@ class Result(Resource):
         "last_version",
     }
     writable = frozenset({"info"})
+    shape: ClassVar[Mapping[str, Kind]] = {"id": INTEGER, "project_id": INTEGER, "task_id": INTEGER}
     _repr_fields = ("id", "task_id")
 
 
@@ -202,10 +240,20 @@ class HelpingMaterial(Resource):
     """A file or link shown beside a project's tasks (`media_url`)."""
 
     writable = frozenset({"project_id", "info", "media_url", "priority"})
+    shape: ClassVar[Mapping[str, Kind]] = {
+        "id": INTEGER,
+        "project_id": INTEGER,
+        "info": OBJECT,
+        "priority": NUMBER,
+        "media_url": STRING,
+    }
     _repr_fields = ("id", "project_id")
 
 
 class User(Resource):
     """A user, as the caller may see it (read only through the API)."""
 
+    # the anonymous view of a user is only `name` and `locale`: no id
+    shape: ClassVar[Mapping[str, Kind]] = {"id": INTEGER, "name": STRING}
+    required = frozenset()
     _repr_fields = ("id", "name")

@@ -6,12 +6,15 @@ seconds) on every API answer; it sends no `Retry-After`, but proxies may, so bot
 
 Requests are the scarce resource, so the client paces itself: `Pacer` remembers the last headers
 per endpoint bucket and, when a bucket is down to `RetryPolicy.reserve` requests, waits for the
-window's reset instead of spending a request to learn that it gets a 429.
+window's reset instead of spending a request to learn that it gets a 429. Headers that are not
+finite numbers are ignored, negative counts read as 0, and a wait longer than
+`RetryPolicy.max_wait` is never slept: the request goes and the server decides.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -65,27 +68,45 @@ class RetryPolicy:
         return min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
 
     def rate_limit_delay(self, headers: Mapping[str, str], now: float) -> float:
-        """Seconds to wait after a 429, from X-RateLimit-Reset or Retry-After (seconds or date)."""
-        reset = _number(headers.get("X-RateLimit-Reset"))
+        """Seconds to wait after a 429, from X-RateLimit-Reset or Retry-After (seconds or date).
+
+        An infinite (or overflowing) time is kept as such, so the call fails instead of waiting;
+        NaN and text count as absent.
+        """
+        reset = _float(headers.get("X-RateLimit-Reset"))
         if reset is not None:
             return max(0.0, reset - now)
         retry_after = headers.get("Retry-After")
         if retry_after:
-            seconds = _number(retry_after)
+            seconds = _float(retry_after)
             if seconds is not None:
                 return max(0.0, seconds)
             try:
                 return max(0.0, parsedate_to_datetime(retry_after).timestamp() - now)
-            except (TypeError, ValueError):
-                log.debug("unparsable Retry-After %r", retry_after)
+            except (TypeError, ValueError, OverflowError, OSError):
+                log.debug("unparsable Retry-After %r", retry_after[:40])
         return self.default_wait
 
 
-def _number(value: str | None) -> float | None:
+def _float(value: str | None) -> float | None:
+    """A header's number (`inf` for one too large), or None when absent, NaN or text."""
     try:
-        return float(value) if value is not None else None
+        number = float(value) if value is not None else None
     except ValueError:
         return None
+    return None if number is None or math.isnan(number) else number
+
+
+def _number(value: str | None) -> float | None:
+    """A header's finite number, or None when absent or nonsense (`nan`, `inf`, `1e400`, text)."""
+    number = _float(value)
+    return number if number is not None and math.isfinite(number) else None
+
+
+def _count(value: str | None) -> int | None:
+    """A header's count of requests: a finite number, negatives read as 0."""
+    number = _number(value)
+    return None if number is None else max(0, int(number))
 
 
 @dataclass(frozen=True)
@@ -193,14 +214,16 @@ class Pacer:
         did not see reset) is believed. Without a ticket, a higher count in the same window is taken
         for a late answer.
         """
-        remaining = _number(headers.get("X-RateLimit-Remaining"))
+        # a header that is not a finite number (nan, 1e400, text) counts as absent: pacing is a
+        # courtesy, and nonsense from a server must not stop the command
+        remaining = _count(headers.get("X-RateLimit-Remaining"))
         reset = _number(headers.get("X-RateLimit-Reset"))
-        limit = _number(headers.get("X-RateLimit-Limit"))
+        limit = _count(headers.get("X-RateLimit-Limit"))
         with self._lock:
             others = self._end(bucket) if ticket is not None else 0
             if remaining is None or reset is None:
                 return
-            new = RateLimit(None if limit is None else int(limit), int(remaining) - others, reset)
+            new = RateLimit(limit, remaining - others, reset)
             old = self._state.get(bucket)
             if old is not None and old.reset == new.reset:
                 late = (

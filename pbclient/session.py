@@ -5,6 +5,8 @@ the environment, because requests re-reads it on every request (proxies: a walk 
 twice; `~/.netrc`: stat calls), a fifth of the client's CPU per call. `EnvironmentCache` reads the
 same settings once per host instead. (A netrc entry would also have replaced the Authorization
 header.) urllib3's request-line logs are filtered so that a key in a query never reaches a log.
+Its connections report to the sending thread's deadline watch (`pbclient.limits`), which cuts
+them when an answer takes longer than the client's deadline.
 """
 
 from __future__ import annotations
@@ -16,8 +18,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
+import urllib3.connection
+import urllib3.poolmanager
 from requests.adapters import HTTPAdapter
 
+from pbclient import limits
 from pbclient.errors import redact_text
 
 __all__ = ["POOL_SIZE", "EnvironmentCache", "new_session"]
@@ -29,7 +35,7 @@ POOL_SIZE = 16
 
 
 class _HideKeyInQuery(logging.Filter):
-    """urllib3 logs request lines with their query; the publish endpoint's may hold the key."""
+    """urllib3 logs request lines with their query; a caller's URL may hold the key."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args and any("api_key=" in str(arg) for arg in record.args):
@@ -41,10 +47,63 @@ class _HideKeyInQuery(logging.Filter):
 logging.getLogger("urllib3.connectionpool").addFilter(_HideKeyInQuery())
 
 
+class _Watched:
+    """A connection that tells the sending thread's deadline watch it is the one in use.
+
+    Both calls are http.client's (urllib3 sends through them): `request` before anything is
+    sent, `getresponse` before the headers are read (a reused connection may skip neither).
+    """
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        limits.attach(self)
+        return super().request(*args, **kwargs)  # type: ignore[misc]
+
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        limits.attach(self)
+        return super().getresponse(*args, **kwargs)  # type: ignore[misc]
+
+
+class _WatchedHTTPConnection(_Watched, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _WatchedHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+_WATCHED_POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+
+
+class _Adapter(HTTPAdapter):
+    """requests' adapter, with connections a deadline watch can cut (see `pbclient.limits`)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        _watch(self.poolmanager)
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> urllib3.PoolManager:
+        return _watch(super().proxy_manager_for(proxy, **kwargs))
+
+
+def _watch(manager: urllib3.PoolManager) -> urllib3.PoolManager:
+    # only urllib3's plain pools are replaced (a SOCKS proxy manager brings its own)
+    if manager.pool_classes_by_scheme is urllib3.poolmanager.pool_classes_by_scheme:
+        manager.pool_classes_by_scheme = _WATCHED_POOLS
+    return manager
+
+
 def new_session() -> requests.Session:
     """A session with a pool for `POOL_SIZE` connections that ignores the environment."""
     session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=2, pool_maxsize=POOL_SIZE)
+    adapter = _Adapter(pool_connections=2, pool_maxsize=POOL_SIZE)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.trust_env = False  # `EnvironmentCache` supplies what it would have read

@@ -3,8 +3,9 @@
 PYBOSSA has no bulk create: N tasks cost N POSTs. `create_many` runs them on a small pool of
 threads sharing the client's session, and never re-sends a POST blindly: when a POST failed in a
 way that leaves it unknown whether the server created the task (connection dropped after sending,
-read timeout, a 5xx), the item is set aside as *ambiguous*. Once the pool has drained (so no
-create of this call is still in flight), the ambiguous items are reconciled against the server:
+read timeout, past the deadline, a 5xx, a 2xx whose body cannot be read), the item is set aside as
+*ambiguous*. Once the pool has drained (so no create of this call is still in flight), the
+ambiguous items are reconciled against the server:
 
 1. list the project's tasks with ids above `after_id`, the highest task id the project had before
    the call (keyset, one GET per 100 tasks);
@@ -30,6 +31,7 @@ from pbclient.errors import (
     PybossaError,
     ServerError,
     TransportError,
+    UnexpectedAnswerError,
 )
 from pbclient.managers import Manager, id_of
 from pbclient.resources import Project, Task
@@ -56,10 +58,12 @@ def _info_key(info: Any) -> str:
 
 
 def _is_ambiguous(exc: PybossaError) -> bool:
-    """The POST may have created the task: no answer after sending, or a 5xx."""
+    """The POST may have created the task: no answer after sending, a 5xx, or an answer the
+    client could not read (a 2xx whose body is not the task: the server most likely created it).
+    """
     if isinstance(exc, TransportError):
         return exc.maybe_applied
-    return isinstance(exc, ServerError)
+    return isinstance(exc, ServerError | UnexpectedAnswerError)
 
 
 class TaskManager(Manager[Task]):
@@ -137,7 +141,7 @@ class TaskManager(Manager[Task]):
         return int(rows[0]["id"]) if rows else 0
 
     def _create_one(self, body: dict[str, Any]) -> Task:
-        return self._wrap(self._write("POST", self.path, body))
+        return self._wrap(self._write("POST", self.path, body), f"POST {self.path}")
 
 
 class _BulkRun:

@@ -32,6 +32,7 @@ _REASONS = (
         "unknown host name",
     ),
     (("CERTIFICATE_VERIFY_FAILED", "SSLError", "SSL:"), "TLS/certificate problem"),
+    (("within the deadline",), "the answer came too slowly"),
     (("Timeout", "timed out"), "timed out"),
     (
         ("Connection reset", "RemoteDisconnected", "Connection aborted", "ChunkedEncodingError"),

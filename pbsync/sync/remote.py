@@ -4,6 +4,11 @@ Requests are the scarce resource on a PYBOSSA server (300 per 15 minutes per end
 spends as few as it can: one for the project, one for the categories (ids -> short_names), keyset
 pages of 100 for helping materials and tasks, and task-run counts only when a caller needs them
 (`count_task_runs`, e.g. before pruning). An unchanged 10,000-task project costs 104 requests.
+
+pbclient checks the shape of every row it hands over (`pbclient.answers`: integer ids, `info` an
+object where one is due, numbers where numbers are due); what only pbsync relies on (the text of
+a helping material's `info.name`, `file_name`, `sha256`) is checked here, so a wrong answer is
+one `UnexpectedAnswerError` line, never a traceback.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from pbclient.answers import shown
 from pbclient.client import Client
+from pbclient.errors import UnexpectedAnswerError
 from pbsync.errors import NotOwnerError
 from pbsync.model import (
     TASK_DEFAULTS,
@@ -31,6 +38,8 @@ log = logging.getLogger(__name__)
 
 #: below this many tasks, count their runs one request each; above, page through all the runs
 PER_TASK_COUNT_LIMIT = 20
+#: the info keys of a helping material that pbsync reads as text
+_MATERIAL_TEXT = ("name", "file_name", "sha256")
 
 
 def helping_name(info: Mapping[str, Any], material_id: int | None) -> str:
@@ -58,6 +67,13 @@ def project_fields(row: Mapping[str, Any], categories: Mapping[int, str]) -> Pro
 
 def _material(row: Mapping[str, Any]) -> HelpingMaterialState:
     info = dict(row.get("info") or {})
+    for key in _MATERIAL_TEXT:
+        # pbsync's own keys: a file is named, and checked, by them
+        if info.get(key) is not None and not isinstance(info[key], str):
+            raise UnexpectedAnswerError(
+                f"GET /api/helpingmaterial: material {row.get('id')} has info.{key} = "
+                f"{shown(info[key])}, not a string"
+            )
     return HelpingMaterialState(
         name=helping_name(info, row.get("id")),
         info=info,

@@ -41,6 +41,12 @@ def test_bucket_ignores_ids(path: str, bucket: str) -> None:
         ({}, 60.0),
         # PYBOSSA's own header wins over a proxy's
         ({"X-RateLimit-Reset": str(int(NOW) + 10), "Retry-After": "99"}, 10.0),
+        # nonsense: NaN counts as absent; a time too large to wait for stays too large
+        ({"X-RateLimit-Reset": "nan", "Retry-After": "7"}, 7.0),
+        ({"X-RateLimit-Reset": "1e400"}, float("inf")),
+        ({"Retry-After": "1e400"}, float("inf")),
+        ({"Retry-After": "nan"}, 60.0),
+        ({"Retry-After": "Mon, 01 Jan 99999 00:00:00 GMT"}, 60.0),
     ],
 )
 def test_rate_limit_delay(headers: dict[str, str], expected: float) -> None:
@@ -115,3 +121,43 @@ def test_pacer_start_puts_the_granted_request_in_flight_at_once() -> None:
     pacer.observe("/api/task", _headers(2, NOW + 50), pacer.begin("/api/task"))
     assert pacer.snapshot()["/api/task"].remaining == 1  # `ticket` is still in flight
     assert pacer.start("/api/task") == (pytest.approx(50.0), None)  # down to the reserve
+
+
+@pytest.mark.parametrize(
+    ("remaining", "reset", "limit", "state"),
+    [
+        ("nan", str(NOW + 50), "300", None),
+        ("inf", str(NOW + 50), "300", None),
+        ("1e400", str(NOW + 50), "300", None),
+        ("-5", str(NOW + 50), "300", (300, 0, NOW + 50)),  # negative reads as none left
+        ("7", "nan", "300", None),
+        ("7", "1e400", "300", None),
+        ("7", "-inf", "300", None),
+        ("7", str(NOW + 50), "nan", (None, 7, NOW + 50)),
+        ("7", str(NOW + 50), "1e400", (None, 7, NOW + 50)),
+        ("7", str(NOW + 50), "-3", (0, 7, NOW + 50)),
+        ("1e30", str(NOW + 50), "300", (300, int(1e30), NOW + 50)),
+    ],
+)
+def test_pacer_ignores_or_clamps_nonsense_headers(
+    remaining: str, reset: str, limit: str, state: tuple[int | None, int, float] | None
+) -> None:
+    pacer = Pacer(reserve=1, clock=lambda: NOW)
+    headers = {
+        "X-RateLimit-Limit": limit,
+        "X-RateLimit-Remaining": remaining,
+        "X-RateLimit-Reset": reset,
+    }
+    pacer.observe("/api/task", headers, pacer.begin("/api/task"))
+    found = pacer.snapshot().get("/api/task")
+    assert (None if found is None else (found.limit, found.remaining, found.reset)) == state
+    delay = pacer.acquire("/api/task")
+    assert delay == (50.0 if state is not None and state[1] <= 1 else 0.0)
+
+
+def test_a_window_too_long_to_wait_for_is_not_waited_for() -> None:
+    # a reset far away (a server's nonsense, or a day-long ban): the client sends anyway and lets
+    # the server's answer speak, instead of sleeping for it
+    pacer = Pacer(reserve=1, clock=lambda: NOW)
+    pacer.observe("/api/task", _headers(0, NOW + 1e12))
+    assert pacer.acquire("/api/task") > RetryPolicy().max_wait

@@ -15,8 +15,10 @@ from pbclient.errors import (
     InvalidDataError,
     NotFoundError,
     RateLimitError,
+    ResponseError,
     ServerError,
     TransportError,
+    UnexpectedAnswerError,
 )
 from pbclient.retry import RetryPolicy
 
@@ -160,22 +162,18 @@ class socket_closed_port:
         return None
 
 
-def test_malformed_2xx_body_raises_a_response_error(
-    client: Client, clean_server: object, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # a server cannot be asked for a broken body: patch the decoded text of a real answer
-    real = requests.Session.request
+def test_malformed_2xx_body_raises_a_response_error() -> None:
+    from .hostile import HostileServer, Reply
 
-    def broken(self: requests.Session, *args: Any, **kwargs: Any) -> requests.Response:
-        response = real(self, *args, **kwargs)
-        response._content = b"{not json"
-        return response
-
-    monkeypatch.setattr(requests.Session, "request", broken)
-    from pbclient.errors import ResponseError
-
-    with pytest.raises(ResponseError, match="not JSON"):
+    with (
+        HostileServer(lambda seen: Reply(200, b"{not json")) as server,
+        Client(server.url) as client,
+        pytest.raises(UnexpectedAnswerError) as caught,
+    ):
         client.request("GET", "/api/category")
+    assert isinstance(caught.value, ResponseError) and caught.value.status == 200
+    assert str(caught.value).startswith("GET /api/category: the answer is not JSON")
+    assert caught.value.body == "{not json"
 
 
 def test_environment_proxies_are_honoured(
