@@ -42,7 +42,7 @@ def read_helping(
         ignore: files these rules match are not materials.
     """
     explicit = "helping" in reader.explicit_files
-    root = reader.safe(helping_dir, "files.helping", must_exist=explicit)
+    root = reader.safe(helping_dir, "files.helping", must_exist=explicit, kind="dir")
     listing = _Listing(reader, root, ignore)
     entries = table if isinstance(table, dict) else {}
     materials = []
@@ -84,15 +84,17 @@ class _Listing:
                 d for d in dirnames
                 if not self.ignore.matches(self.reader.relative(base / d), is_dir=True)
             )  # fmt: skip
+            # os.walk lists a symlinked folder among the folders and does not enter it: one
+            # leading out is reported, like a file would be
+            for dname in dirnames:
+                if (base / dname).is_symlink():
+                    self.reader.check(self.reader.relative(base / dname), "dir")
             for fname in sorted(filenames):
                 path = base / fname
                 relf = self.reader.relative(path)
-                if self.ignore.matches(relf):
-                    continue
-                if path.is_symlink() and not self.reader.inside(path):
-                    self.reader.problem(relf, "a symlink leading out of the project folder")
-                    continue
-                out.append((path.relative_to(root).as_posix(), path))
+                # a FIFO, a socket or a symlink leading out is a problem, never opened
+                if not self.ignore.matches(relf) and self.reader.check(relf) is not None:
+                    out.append((path.relative_to(root).as_posix(), path))
         return out
 
     def material(self, name: str, settings: dict[str, Any]) -> HelpingMaterialState | None:
@@ -142,6 +144,8 @@ class _Listing:
         else:
             info = _info(self.reader, settings, PROJECT_TOML, f"{where}.info")
         sha = self.reader.hash_file(source)
+        if sha is None:
+            return None  # unreadable: a problem says why
         path = str(self.files[name])
         return HelpingMaterialState(name, info, _priority(settings), sha, None, path, None, source)
 

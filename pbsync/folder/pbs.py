@@ -67,7 +67,7 @@ def read_pbs_manifest(reader: FolderReader) -> dict[str, Any] | None:
 def bundle_script(reader: FolderReader) -> str | None:
     """What pbs appends to the presenter: the first bundle found in a `<script>` element."""
     for name in PBS_BUNDLES:
-        path = reader.safe(name, name, must_exist=False)
+        path = reader.safe(name, "pbs bundle", must_exist=False)
         if path is not None and path.is_file():
             js = reader.read_text(name)
             return None if js is None else f"<script>\n{js}\n</script>"

@@ -116,12 +116,20 @@ def check_attribute(name: str, value: Any) -> tuple[Any, str | None]:
 # -- readers ---------------------------------------------------------------------------------------
 
 
-def read_task_file(path: Path, relname: str) -> tuple[list[TaskRow], list[Problem]]:
-    """Read one task file by extension; `relname` is the folder-relative name for messages."""
+def read_task_file(
+    path: Path, relname: str, data: bytes | None = None
+) -> tuple[list[TaskRow], list[Problem]]:
+    """Read one task file by extension; `relname` is the folder-relative name for messages.
+
+    `data` is the file's content when the caller has read it already (the loader reads each
+    file once, through its path check); otherwise `path` is read.
+    """
     ext = path.suffix.lower()
+    if data is None:
+        data = path.read_bytes()
     if ext == ".xlsx":
-        return _read_xlsx(path, relname)
-    text, problem = decode_utf8(path.read_bytes(), relname)
+        return _read_xlsx(data, relname)
+    text, problem = decode_utf8(data, relname)
     if text is None:
         return [], [problem] if problem else []
     readers = {".csv": _read_csv, ".json": _read_json, ".jsonl": _read_jsonl, ".po": _read_po}
@@ -247,11 +255,11 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _read_xlsx(path: Path, relname: str) -> tuple[list[TaskRow], list[Problem]]:
+def _read_xlsx(data: bytes, relname: str) -> tuple[list[TaskRow], list[Problem]]:
     import openpyxl  # slow to import; only xlsx users pay for it
 
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zip, XML and its own errors for a broken file
         return [], [Problem(relname, f"cannot read the spreadsheet: {exc}")]
     rows: list[TaskRow] = []
