@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,6 +121,14 @@ class _Listing:
 
     def _file(self, name: str, settings: dict[str, Any]) -> HelpingMaterialState | None:
         source = f"{self.prefix}{name}"
+        unsendable = _unsendable(name)
+        if unsendable is not None:
+            msg = (
+                f"the file name holds {unsendable}, which cannot travel as an upload's file name "
+                "(a multipart header): rename the file"
+            )
+            self.reader.problem(source, msg)
+            return None
         ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
         if ext not in HELPING_EXTENSIONS:
             allowed = " ".join(sorted(HELPING_EXTENSIONS))
@@ -168,6 +177,21 @@ class _Listing:
         found = check_sidecar(doc, relname, lines)
         self.reader.problems.extend(found)
         return {} if found else doc
+
+
+def _unsendable(name: str) -> str | None:
+    """What in a file name cannot be sent as a multipart `filename` (None: it can).
+
+    A line break ends the header early (the server answers 415 or worse); other control
+    characters are dropped or replaced by servers; a surrogate is a byte of the name that is not
+    UTF-8, which cannot be encoded into the header at all.
+    """
+    for char in name:
+        if "\ud800" <= char <= "\udfff":
+            return f"a byte that is not UTF-8 (0x{ord(char) - 0xDC00:02x})"
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            return f"a control character ({char!r})"
+    return None
 
 
 def _info(reader: FolderReader, settings: Mapping[str, Any], file: str, fld: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ in helping.py, task files in taskfiles.py.
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from pbsync.folder.manifest import (
 )
 from pbsync.folder.pbs import PBS_PROJECT, bundle_script, read_pbs_manifest
 from pbsync.folder.reader import FolderReader
+from pbsync.folder.storable import body_problem
 from pbsync.folder.taskfiles import (
     TASK_EXTENSIONS,
     TaskRow,
@@ -120,6 +122,8 @@ class _Loader:
         ignore = self.reader.read_ignore()
         files = self._resolve_files(doc.get("files", {}))
         project = self._project_fields(doc, files)
+        if project is not None:
+            self._check_body(project, files)
         helping = read_helping(self.reader, doc.get("helping", {}), files["helping"], ignore)
         tasks_cfg = doc.get("tasks", {})
         key = _task_key(tasks_cfg)
@@ -236,6 +240,26 @@ class _Loader:
             long_description=longdesc, info=info, **optional,
         )  # fmt: skip
 
+    def _check_body(self, project: ProjectFields, files: dict[str, str]) -> None:
+        """The project's body, as a push creates it, must fit in what a server accepts."""
+        body: dict[str, Any] = {
+            "name": project.name, "short_name": project.short_name,
+            "description": project.description, "info": dict(project.info),
+            "long_description": project.long_description, "category_id": 2**31 - 1,
+        }  # fmt: skip
+        body.update({k: getattr(project, k) for k in _OPTIONAL if k != "category"})
+        too_big = body_problem(body, "the project's body")
+        if too_big is None:
+            return
+        fld, message = too_big
+        from_files = {f"info.{key}": files[setting] for setting, key in FILE_INFO_KEYS.items()}
+        from_files["long_description"] = files["long_description"]
+        source = from_files.get(fld)
+        if source is not None and source in self.reader.hashes:
+            self.reader.problem(source, message)  # the file gave the largest part
+        else:
+            self.reader.manifest_problem(message, f"project.{fld}")
+
     def _bundle(self) -> str:
         """pbs appends bundle.min.js (or bundle.js) to a pbs folder's presenter."""
         return (bundle_script(self.reader) or "") if self.pbs else ""
@@ -250,8 +274,12 @@ class _Loader:
         defaults = dict(TASK_DEFAULTS)
         for name in TASK_DEFAULTS:
             value = table.get(name) if isinstance(table, dict) else None
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                # other types are reported once, by the schema check
+            if (
+                isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and math.isfinite(value)
+            ):
+                # other types (and nan, inf) are reported once, by the schema check
                 value, error = check_attribute(name, value)
                 if error:
                     self.reader.manifest_problem(error, f"tasks.{name}")

@@ -23,6 +23,7 @@ from pbsync.errors import Problem, UnsafePathError
 from pbsync.folder.ignore import IgnoreRules
 from pbsync.folder.manifest import PROJECT_TOML, TomlLines, close_match, syntax_problem
 from pbsync.folder.paths import Kind, checked_path, describe
+from pbsync.folder.storable import MAX_DEPTH, TOO_DEEP, deep_line, parse_float, too_deep
 from pbsync.folder.taskfiles import decode_utf8
 
 __all__ = ["FolderReader"]
@@ -111,11 +112,19 @@ class FolderReader:
         if text is None:
             return None
         try:
-            doc = tomllib.loads(text)
+            doc = tomllib.loads(text, parse_float=parse_float)
         except tomllib.TOMLDecodeError as exc:
             self.problems.append(syntax_problem(exc, relname))
             return None
-        return doc, TomlLines(text, env)
+        except RecursionError:  # tomllib gives up at about 300 levels, with no message
+            self.problem(relname, TOO_DEEP, deep_line(text, MAX_DEPTH))
+            return None
+        lines = TomlLines(text, env)
+        deep = too_deep(doc)  # `[a.b.c....]` headers nest without recursing in tomllib
+        if deep is not None:
+            self.problem(relname, TOO_DEEP, lines.first_under(deep.rstrip("…")), deep)
+            return None
+        return doc, lines
 
     def read_ignore(self) -> IgnoreRules:
         """The folder's ignore rules (built-in ones only when .pbsyncignore is unusable)."""
