@@ -144,11 +144,19 @@ def _inline(value: Any) -> Any:
 
 
 def read_existing(folder: Path) -> dict[str, Any]:
-    """The existing project.toml as parsed ({} when absent or unreadable: pull rewrites it)."""
-    path = folder / PROJECT_TOML
+    """The existing project.toml as parsed ({} when absent or unreadable: pull rewrites it).
+
+    Raises:
+        PullError: project.toml is a symlink leading out of the folder, a FIFO... (its `[env]`
+            tables would be copied from wherever it leads).
+    """
+    try:
+        path = checked_path(folder, PROJECT_TOML)
+    except UnsafePathError as exc:
+        raise PullError(f"refusing to read {PROJECT_TOML} in {folder}: {exc}") from exc
     if not path.is_file():
         return {}
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return {}

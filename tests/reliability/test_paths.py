@@ -21,7 +21,7 @@ from click.testing import CliRunner, Result
 import pbsync
 from pbclient.client import Client
 from pbsync.cli import main
-from pbsync.errors import UnsafePathError, ValidationError
+from pbsync.errors import PullError, UnsafePathError, ValidationError
 from pbsync.server import LocalServer
 from pbsync.watching.session import WatchSession
 
@@ -234,3 +234,19 @@ def test_pbsync_that_is_a_file_is_one_line(local_server: LocalServer, tmp_path: 
     (folder / ".pbsync").write_text("not a folder\n", encoding="utf-8")
     result = run_cli(local_server, tmp_path, "push", str(folder), "--yes")
     assert one_error_line(result) == "error: .pbsync: a file, not a folder"
+
+
+def test_pull_refuses_a_project_toml_symlinked_out(
+    client: Client, tmp_path: Path, outside: Path
+) -> None:
+    """Pull keeps the `[env]` tables of the project.toml it replaces: not one read elsewhere."""
+    pbsync.push(write_folder(tmp_path / "proj"), client)
+    elsewhere = outside / "project.toml"
+    elsewhere.write_text(f'[env.other.project]\ndescription = "{SECRET}"\n', encoding="utf-8")
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / "project.toml").symlink_to(elsewhere)
+    with pytest.raises(PullError, match=r"project\.toml: a symlink leading out of the project"):
+        pbsync.pull(client, SHORT, copy, force=True)
+    assert [p.name for p in copy.iterdir()] == ["project.toml"]
+    assert (copy / "project.toml").is_symlink()
