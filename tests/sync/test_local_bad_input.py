@@ -86,7 +86,7 @@ def _env(folder: Path) -> str | None:
 
 
 def test_corpus_is_big_enough() -> None:
-    assert len(CASES) >= 40
+    assert len(CASES) >= 140
 
 
 def _matches(expected: str, problem: str) -> bool:
