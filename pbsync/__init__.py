@@ -37,7 +37,6 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -240,17 +239,17 @@ def start_push(
 
     Raises:
         pbsync.errors.PbsyncError: another push is running in this folder.
+        pbsync.errors.UnsafePathError: `.pbsync` is a symlink, or its files are not plain files.
         pbsync.errors.ValidationError, pbclient.errors.PybossaError: as for `plan`.
     """
     from filelock import FileLock, Timeout
 
     from pbsync.errors import PbsyncError
-    from pbsync.sync.record import STATE_DIR
+    from pbsync.sync.record import check_state_files, lock_path
 
     local = _loaded(project, env)
-    lock_dir = Path(local.folder) / STATE_DIR
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(lock_dir / "push.lock"), timeout=0)
+    check_state_files(local.folder)  # `.pbsync` symlinked out: refused before the lock is made
+    lock = FileLock(str(lock_path(local.folder)), timeout=0)
     try:
         lock.acquire()
     except Timeout as exc:

@@ -6,6 +6,7 @@
     ├── ProjectNotFoundError the project does not exist on the server
     ├── ConflictError        the server and the folder both changed a field since the last push
     ├── UnsafeOperationError a destructive step needs --force (deleting answered tasks, publishing)
+    ├── UnsafePathError      a path to read or write leaves the folder, or is not what was expected
     └── PullError            pull refuses to overwrite local changes, or got unusable data
 
 Errors from the HTTP layer are `pbclient.errors.PybossaError` and propagate unchanged.
@@ -23,6 +24,7 @@ __all__ = [
     "ProjectNotFoundError",
     "PullError",
     "UnsafeOperationError",
+    "UnsafePathError",
     "ValidationError",
 ]
 
@@ -44,7 +46,20 @@ class Problem:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         if self.field:
             where = f"{where}: {self.field}"
-        return f"{where}: {self.message}"
+        return one_line(f"{where}: {self.message}")
+
+
+def one_line(text: str) -> str:
+    """`text` with line breaks and other control characters escaped (`\\n`, `\\x1b`, ...).
+
+    File names and values come from the folder: a name holding a newline must not split a
+    problem over two lines of output.
+    """
+    if text.isprintable():
+        return text
+    # repr escapes exactly the characters that are not printable: \n, \x1b, \u2028, and \udcff
+    # for a byte of a file name that is not UTF-8
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 class ValidationError(PbsyncError):
@@ -79,6 +94,21 @@ class ConflictError(PbsyncError):
 
 class UnsafeOperationError(PbsyncError):
     """A destructive step (deleting answered tasks, publishing over task runs) needs `force`."""
+
+
+class UnsafePathError(PbsyncError):
+    """A path pbsync would read or write leaves the project folder, or is not what was expected.
+
+    Attributes:
+        path: the folder-relative path of the offending part (a symlinked folder on the way, or
+            the file itself), "/"-separated.
+        reason: what is wrong with it, one line ("a symlink leading out of the project folder").
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(one_line(f"{path}: {reason}"))
 
 
 class PullError(PbsyncError):

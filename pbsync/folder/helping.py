@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +43,7 @@ def read_helping(
         ignore: files these rules match are not materials.
     """
     explicit = "helping" in reader.explicit_files
-    root = reader.safe(helping_dir, "files.helping", must_exist=explicit)
+    root = reader.safe(helping_dir, "files.helping", must_exist=explicit, kind="dir")
     listing = _Listing(reader, root, ignore)
     entries = table if isinstance(table, dict) else {}
     materials = []
@@ -84,15 +85,17 @@ class _Listing:
                 d for d in dirnames
                 if not self.ignore.matches(self.reader.relative(base / d), is_dir=True)
             )  # fmt: skip
+            # os.walk lists a symlinked folder among the folders and does not enter it: one
+            # leading out is reported, like a file would be
+            for dname in dirnames:
+                if (base / dname).is_symlink():
+                    self.reader.check(self.reader.relative(base / dname), "dir")
             for fname in sorted(filenames):
                 path = base / fname
                 relf = self.reader.relative(path)
-                if self.ignore.matches(relf):
-                    continue
-                if path.is_symlink() and not self.reader.inside(path):
-                    self.reader.problem(relf, "a symlink leading out of the project folder")
-                    continue
-                out.append((path.relative_to(root).as_posix(), path))
+                # a FIFO, a socket or a symlink leading out is a problem, never opened
+                if not self.ignore.matches(relf) and self.reader.check(relf) is not None:
+                    out.append((path.relative_to(root).as_posix(), path))
         return out
 
     def material(self, name: str, settings: dict[str, Any]) -> HelpingMaterialState | None:
@@ -118,6 +121,14 @@ class _Listing:
 
     def _file(self, name: str, settings: dict[str, Any]) -> HelpingMaterialState | None:
         source = f"{self.prefix}{name}"
+        unsendable = _unsendable(name)
+        if unsendable is not None:
+            msg = (
+                f"the file name holds {unsendable}, which cannot travel as an upload's file name "
+                "(a multipart header): rename the file"
+            )
+            self.reader.problem(source, msg)
+            return None
         ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
         if ext not in HELPING_EXTENSIONS:
             allowed = " ".join(sorted(HELPING_EXTENSIONS))
@@ -142,6 +153,8 @@ class _Listing:
         else:
             info = _info(self.reader, settings, PROJECT_TOML, f"{where}.info")
         sha = self.reader.hash_file(source)
+        if sha is None:
+            return None  # unreadable: a problem says why
         path = str(self.files[name])
         return HelpingMaterialState(name, info, _priority(settings), sha, None, path, None, source)
 
@@ -164,6 +177,21 @@ class _Listing:
         found = check_sidecar(doc, relname, lines)
         self.reader.problems.extend(found)
         return {} if found else doc
+
+
+def _unsendable(name: str) -> str | None:
+    """What in a file name cannot be sent as a multipart `filename` (None: it can).
+
+    A line break ends the header early (the server answers 415 or worse); other control
+    characters are dropped or replaced by servers; a surrogate is a byte of the name that is not
+    UTF-8, which cannot be encoded into the header at all.
+    """
+    for char in name:
+        if "\ud800" <= char <= "\udfff":
+            return f"a byte that is not UTF-8 (0x{ord(char) - 0xDC00:02x})"
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            return f"a control character ({char!r})"
+    return None
 
 
 def _info(reader: FolderReader, settings: Mapping[str, Any], file: str, fld: str) -> dict[str, Any]:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pathspec
 
+from pbsync.folder.paths import checked_path
+
 __all__ = ["BUILTIN_PATTERNS", "IGNORE_FILE", "IgnoreRules"]
 
 log = logging.getLogger(__name__)
@@ -75,8 +77,9 @@ class IgnoreRules:
 
         Raises:
             UnicodeDecodeError: the file is not UTF-8 (folder/project.py turns this into a Problem).
+            pbsync.errors.UnsafePathError: it is a symlink leading out of the folder, a FIFO...
         """
-        path = folder / IGNORE_FILE
+        path = checked_path(folder, IGNORE_FILE)
         if not path.is_file():
             return cls()
         # utf-8-sig: a BOM (some Windows editors write one) must not become part of a pattern

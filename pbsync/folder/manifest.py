@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import difflib
 import logging
+import math
 import re
 import tomllib
 from collections.abc import Mapping
 from typing import Any
 
 from pbsync.errors import Problem
+from pbsync.folder.storable import unstorable_number, unstorable_reason
 
 __all__ = [
     "DEFAULT_FILES",
@@ -83,7 +85,20 @@ _TOML_KEY = re.compile(rf"^\s*({_TOML_PART}(?:\s*\.\s*{_TOML_PART})*)\s*=")
 
 def _split_key(dotted: str) -> tuple[str, ...]:
     parts = re.findall(_TOML_PART, dotted)
-    return tuple(p[1:-1] if p[:1] in "\"'" else p for p in parts)
+    return tuple(_unquote(p) for p in parts)
+
+
+def _unquote(part: str) -> str:
+    if part[:1] == "'":
+        return part[1:-1]
+    if part[:1] != '"':
+        return part
+    if "\\" not in part:
+        return part[1:-1]
+    try:  # escapes (\u0000, \n...) as TOML reads them
+        return str(tomllib.loads(f"k = {part}")["k"])
+    except tomllib.TOMLDecodeError:
+        return part[1:-1]
 
 
 class TomlLines:
@@ -102,6 +117,12 @@ class TomlLines:
             key = _TOML_KEY.match(raw)
             if key:
                 self.index.setdefault(table + _split_key(key[1]), number)
+
+    def first_under(self, dotted: str) -> int | None:
+        """The first line of a key or table below `dotted` (itself included), or None."""
+        path = _split_key(dotted)
+        lines = [n for key, n in self.index.items() if key[: len(path)] == path]
+        return min(lines) if lines else None
 
     def line(self, dotted: str | tuple[str, ...] | None) -> int | None:
         """The line of `dotted` (or of its nearest enclosing table); the env overlay's first."""
@@ -172,15 +193,28 @@ def _type_ok(kind: str, value: Any) -> bool:
 
 
 def _json_problems(value: Any, file: str, lines: TomlLines, where: str) -> list[Problem]:
-    """Info values must be JSON: TOML dates/times are not (quote them)."""
+    """Info values must be JSON PYBOSSA stores: no TOML dates/times (quote them), no nan/inf,
+    no NUL in strings (`storable`); the document's depth was checked when it was read."""
     if isinstance(value, dict):
-        return [p for k, v in value.items() for p in _json_problems(v, file, lines, f"{where}.{k}")]
+        keys = [p for k in value for p in _value_problem(str(k), file, lines, f"{where}.{k}")]
+        subs = [p for k, v in value.items() for p in _json_problems(v, file, lines, f"{where}.{k}")]
+        return keys + subs
     if isinstance(value, list):
         return [p for v in value for p in _json_problems(v, file, lines, where)]
     if isinstance(value, str | int | float | bool):
-        return []
+        return _value_problem(value, file, lines, where)
     msg = f"{type(value).__name__} values are not JSON: quote it as a string"
     return [Problem(file, msg, lines.line(where), where)]
+
+
+def _value_problem(value: Any, file: str, lines: TomlLines, where: str) -> list[Problem]:
+    """A string PYBOSSA cannot store, or a float JSON cannot carry (TOML has nan and inf)."""
+    reason = None
+    if isinstance(value, str):
+        reason = unstorable_reason(value)
+    elif isinstance(value, float):
+        reason = unstorable_number(value)
+    return [] if reason is None else [Problem(file, reason, lines.line(where), where)]
 
 
 def _check_table(
@@ -197,6 +231,10 @@ def _check_table(
             got = type(value).__name__
             problems.append(Problem(file, f"must be {hint}, got {got} {value!r}", line, where))
         elif schema[key] == _TABLE:
+            problems += _json_problems(value, file, lines, where)
+        elif schema[key] == _NUM and not math.isfinite(value):
+            problems.append(Problem(file, f"must be a finite number, got {value!r}", line, where))
+        elif schema[key] in (_STR, _STRS, _KEY):
             problems += _json_problems(value, file, lines, where)
     return problems
 

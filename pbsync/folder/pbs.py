@@ -18,6 +18,7 @@ from typing import Any
 
 from pbsync.folder.manifest import REQUIRED_FIELDS, project_field_problems
 from pbsync.folder.reader import FolderReader
+from pbsync.folder.storable import MAX_DEPTH, TOO_DEEP, deep_line, unstorable_reason
 
 __all__ = ["PBS_BUNDLES", "PBS_FILES", "PBS_PROJECT", "bundle_script", "read_pbs_manifest"]
 
@@ -48,6 +49,9 @@ def read_pbs_manifest(reader: FolderReader) -> dict[str, Any] | None:
     except json.JSONDecodeError as exc:
         reader.problem(PBS_PROJECT, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno)
         return None
+    except RecursionError:
+        reader.problem(PBS_PROJECT, TOO_DEEP, deep_line(text, MAX_DEPTH))
+        return None
     if not isinstance(data, dict):
         msg = f"must be a JSON object with name, short_name and description, got {_kind(data)}"
         reader.problem(PBS_PROJECT, msg, 1)
@@ -57,6 +61,10 @@ def read_pbs_manifest(reader: FolderReader) -> dict[str, Any] | None:
         if key in data and key not in project:
             msg = f"must be a string, got {_kind(data[key])} {data[key]!r}"
             reader.problem(PBS_PROJECT, msg, _line(text, key), key)
+        elif key in project and unstorable_reason(project[key]):
+            reader.problem(
+                PBS_PROJECT, unstorable_reason(project[key]) or "", _line(text, key), key
+            )
     missing = "required key is missing (pbs's project.json needs name, short_name, description)"
     top = text.count("\n", 0, text.find("{")) + 1  # where the object opens
     for key, msg in project_field_problems(data, missing):
@@ -67,7 +75,7 @@ def read_pbs_manifest(reader: FolderReader) -> dict[str, Any] | None:
 def bundle_script(reader: FolderReader) -> str | None:
     """What pbs appends to the presenter: the first bundle found in a `<script>` element."""
     for name in PBS_BUNDLES:
-        path = reader.safe(name, name, must_exist=False)
+        path = reader.safe(name, "pbs bundle", must_exist=False)
         if path is not None and path.is_file():
             js = reader.read_text(name)
             return None if js is None else f"<script>\n{js}\n</script>"

@@ -10,6 +10,7 @@ in helping.py, task files in taskfiles.py.
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from pbsync.folder.manifest import (
 )
 from pbsync.folder.pbs import PBS_PROJECT, bundle_script, read_pbs_manifest
 from pbsync.folder.reader import FolderReader
+from pbsync.folder.storable import body_problem
 from pbsync.folder.taskfiles import (
     TASK_EXTENSIONS,
     TaskRow,
@@ -54,6 +56,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: why a task file found by the default search was read: said in problems about it
+_FOUND = " (found by the default search for task files)"
 
 _OPTIONAL = ("category", "webhook", "allow_anonymous_contributors", "zip_download", "published")
 
@@ -117,6 +122,8 @@ class _Loader:
         ignore = self.reader.read_ignore()
         files = self._resolve_files(doc.get("files", {}))
         project = self._project_fields(doc, files)
+        if project is not None:
+            self._check_body(project, files)
         helping = read_helping(self.reader, doc.get("helping", {}), files["helping"], ignore)
         tasks_cfg = doc.get("tasks", {})
         key = _task_key(tasks_cfg)
@@ -141,13 +148,16 @@ class _Loader:
 
         A folder without project.toml but with pbs's project.json is read as a pbs folder.
         """
-        folder = self.reader.folder
-        if not (folder / PROJECT_TOML).is_file() and (folder / PBS_PROJECT).is_file():
+        toml = self.reader.check(PROJECT_TOML)
+        pbs = self.reader.check(PBS_PROJECT) if toml is not None and not toml.exists() else None
+        if toml is None or (pbs is None and not toml.exists()):
+            return None  # a problem says why (a symlink leading out, a FIFO...)
+        if not toml.exists() and pbs is not None and pbs.exists():
             self.pbs = True
             self.reader.manifest = PBS_PROJECT
             doc = read_pbs_manifest(self.reader)
             return None if doc is None else self._apply_env(doc)
-        if not (folder / PROJECT_TOML).is_file():
+        if not toml.exists():
             msg = (
                 f"missing: a project folder needs a {PROJECT_TOML} (or pbs's {PBS_PROJECT}); "
                 "`pbsync init` starts one"
@@ -197,9 +207,7 @@ class _Loader:
         fld = f"files.{name}"
         path = self.reader.safe(files[name], fld, must_exist=explicit)
         if path is None or not path.is_file():
-            if path is not None and path.exists():
-                self.reader.manifest_problem(f"{files[name]!r} is not a file", fld)
-            return None
+            return None  # unsafe (a problem says why) or absent (not managed)
         return self.reader.read_text(self.reader.relative(path))
 
     def _project_fields(self, doc: dict[str, Any], files: dict[str, str]) -> ProjectFields | None:
@@ -232,6 +240,26 @@ class _Loader:
             long_description=longdesc, info=info, **optional,
         )  # fmt: skip
 
+    def _check_body(self, project: ProjectFields, files: dict[str, str]) -> None:
+        """The project's body, as a push creates it, must fit in what a server accepts."""
+        body: dict[str, Any] = {
+            "name": project.name, "short_name": project.short_name,
+            "description": project.description, "info": dict(project.info),
+            "long_description": project.long_description, "category_id": 2**31 - 1,
+        }  # fmt: skip
+        body.update({k: getattr(project, k) for k in _OPTIONAL if k != "category"})
+        too_big = body_problem(body, "the project's body")
+        if too_big is None:
+            return
+        fld, message = too_big
+        from_files = {f"info.{key}": files[setting] for setting, key in FILE_INFO_KEYS.items()}
+        from_files["long_description"] = files["long_description"]
+        source = from_files.get(fld)
+        if source is not None and source in self.reader.hashes:
+            self.reader.problem(source, message)  # the file gave the largest part
+        else:
+            self.reader.manifest_problem(message, f"project.{fld}")
+
     def _bundle(self) -> str:
         """pbs appends bundle.min.js (or bundle.js) to a pbs folder's presenter."""
         return (bundle_script(self.reader) or "") if self.pbs else ""
@@ -246,8 +274,12 @@ class _Loader:
         defaults = dict(TASK_DEFAULTS)
         for name in TASK_DEFAULTS:
             value = table.get(name) if isinstance(table, dict) else None
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                # other types are reported once, by the schema check
+            if (
+                isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and math.isfinite(value)
+            ):
+                # other types (and nan, inf) are reported once, by the schema check
                 value, error = check_attribute(name, value)
                 if error:
                     self.reader.manifest_problem(error, f"tasks.{name}")
@@ -259,7 +291,7 @@ class _Loader:
         """Folder-relative task files to read; None when tasks are not managed at all."""
         table = table if isinstance(table, dict) else {}
         if "files" not in table:
-            return _found_task_files(self.reader.folder, ignore) or None
+            return self._found_task_files(ignore) or None
         names = table["files"] if isinstance(table["files"], list) else []
         out = []
         for name in names:
@@ -275,13 +307,32 @@ class _Loader:
             out.append(self.reader.relative(path))
         return out
 
+    def _found_task_files(self, ignore: IgnoreRules) -> list[str]:
+        """Every tasks.EXT and tasks/*.EXT not ignored (when `[tasks] files` is not given).
+
+        Each goes through the same path check as a named file: one that is a symlink leading out
+        of the folder, a FIFO or a folder is a problem, not skipped (nor read).
+        """
+        folder = self.reader.folder
+        found = [p.name for p in sorted(folder.glob("tasks.*"))]
+        tasks_dir = folder / "tasks"
+        if tasks_dir.is_symlink() or tasks_dir.is_dir():  # a plain file "tasks" is no task file
+            checked = self.reader.check("tasks", None, note=_FOUND)
+            if checked is not None and checked.is_dir() and not ignore.matches("tasks/"):
+                found += [f"tasks/{p.name}" for p in sorted(checked.iterdir())]
+        found = [f for f in found if Path(f).suffix.lower() in TASK_EXTENSIONS]
+        found = [f for f in found if not ignore.matches(f)]
+        return [f for f in found if self.reader.check(f, note=_FOUND) is not None]
+
     def _tasks(
         self, task_files: list[str] | None, key: tuple[str, ...], defaults: dict[str, Any]
     ) -> tuple[TaskState, ...]:
         rows: list[TaskRow] = []
         for relname in task_files or ():
-            self.reader.hash_file(relname)
-            found, problems = read_task_file(self.reader.folder / relname, relname)
+            data = self.reader.read_bytes(relname)  # read once: what is hashed is what is parsed
+            if data is None:
+                continue
+            found, problems = read_task_file(self.reader.folder / relname, relname, data)
             rows += found
             self.reader.problems += problems
         tasks, problems = build_tasks(rows, key, defaults)
@@ -296,12 +347,3 @@ def _task_key(table: Any) -> tuple[str, ...]:
     if not isinstance(key, list) or not all(isinstance(k, str) and k for k in key):
         return ()  # the type problem is reported by check_document
     return tuple(key)
-
-
-def _found_task_files(folder: Path, ignore: IgnoreRules) -> list[str]:
-    """Every tasks.EXT and tasks/*.EXT file not ignored (when `[tasks] files` is not given)."""
-    found = [p.name for p in sorted(folder.glob("tasks.*"))]
-    if (folder / "tasks").is_dir():
-        found += [f"tasks/{p.name}" for p in sorted((folder / "tasks").iterdir())]
-    found = [f for f in found if Path(f).suffix.lower() in TASK_EXTENSIONS]
-    return [f for f in found if (folder / f).is_file() and not ignore.matches(f)]

@@ -32,7 +32,8 @@ from pathlib import Path
 
 import tomlkit
 
-from pbsync.errors import PbsyncError
+from pbsync.errors import PbsyncError, UnsafePathError
+from pbsync.folder.paths import checked_path
 
 __all__ = [
     "DEFAULT_TEMPLATE",
@@ -220,11 +221,11 @@ def _template_files(folder: Path) -> list[Path]:
 
 
 def _safe_target(root: Path, relative: Path) -> Path:
-    """Return root/relative, refusing anything that resolves outside `root` (links included)."""
-    target = root / relative
-    resolved_root = root.resolve()
-    if not target.parent.resolve().is_relative_to(resolved_root):
-        raise ScaffoldError(f"refusing to write {target}: it is outside {root}")
+    """Return root/relative, refusing to write through a symlink (`checked_path`'s rules)."""
+    try:
+        target = checked_path(root, relative.as_posix(), write=True, replace=True)
+    except UnsafePathError as exc:
+        raise ScaffoldError(f"refusing to write {root / relative}: {exc}") from exc
     if target.is_symlink():
         # with --force an existing link would be written through; replace the link instead
         target.unlink()

@@ -9,7 +9,9 @@ Conventions (also in docs/project-format.md):
 - CSV cells are strings; an empty cell is kept as the empty string "" in info. An empty cell in a
   reserved column means "use the [tasks] default".
 - XLSX cells keep their type (numbers, booleans); dates and times become ISO 8601 strings; an
-  empty cell is "" as in CSV.
+  empty cell is "" as in CSV (the reader lives in xlsx.py).
+- What the server or JSON would refuse (NaN, Infinity, NUL, nesting, bodies over 1 MiB) is a
+  problem of the row (storable.py).
 - The reserved columns/keys `n_answers`, `priority_0`, `quorum`, `calibration` become task
   attributes and are removed from info.
 """
@@ -17,10 +19,10 @@ Conventions (also in docs/project-format.md):
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 import logging
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,7 +30,15 @@ from pathlib import Path
 from typing import Any
 
 from pbsync.errors import Problem
-from pbsync.folder.storable import find_unstorable
+from pbsync.folder.storable import (
+    MAX_DEPTH,
+    TOO_DEEP,
+    body_problem,
+    deep_line,
+    find_unstorable,
+    may_exceed,
+    parse_float,
+)
 from pbsync.model import TASK_DEFAULTS, TASK_FIELDS, TaskState, content_key
 
 __all__ = [
@@ -37,6 +47,7 @@ __all__ = [
     "build_tasks",
     "check_attribute",
     "decode_utf8",
+    "header_problems",
     "read_task_file",
     "split_reserved",
     "write_jsonl",
@@ -90,6 +101,7 @@ def check_attribute(name: str, value: Any) -> tuple[Any, str | None]:
 
     The error does not repeat `name`: callers report it as the problem's field.
     """
+    raw = value
     if isinstance(value, str):
         text = value.strip()
         try:
@@ -98,6 +110,9 @@ def check_attribute(name: str, value: Any) -> tuple[Any, str | None]:
             return None, f"must be a number, got {value!r}"
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None, f"must be a number, got {type(value).__name__} {value!r}"
+    if isinstance(value, float) and not math.isfinite(value):
+        # float() reads "nan" and "inf" too, and JSON's NaN/Infinity arrive as floats
+        return None, f"must be a finite number, got {raw!r}"
     if name == "priority_0":
         if not 0.0 <= float(value) <= 1.0:
             return None, f"must be between 0 and 1, got {value!r}"
@@ -116,12 +131,22 @@ def check_attribute(name: str, value: Any) -> tuple[Any, str | None]:
 # -- readers ---------------------------------------------------------------------------------------
 
 
-def read_task_file(path: Path, relname: str) -> tuple[list[TaskRow], list[Problem]]:
-    """Read one task file by extension; `relname` is the folder-relative name for messages."""
+def read_task_file(
+    path: Path, relname: str, data: bytes | None = None
+) -> tuple[list[TaskRow], list[Problem]]:
+    """Read one task file by extension; `relname` is the folder-relative name for messages.
+
+    `data` is the file's content when the caller has read it already (the loader reads each
+    file once, through its path check); otherwise `path` is read.
+    """
     ext = path.suffix.lower()
+    if data is None:
+        data = path.read_bytes()
     if ext == ".xlsx":
-        return _read_xlsx(path, relname)
-    text, problem = decode_utf8(path.read_bytes(), relname)
+        from pbsync.folder.xlsx import read_xlsx  # imports openpyxl: only xlsx users pay for it
+
+        return read_xlsx(data, relname)
+    text, problem = decode_utf8(data, relname)
     if text is None:
         return [], [problem] if problem else []
     readers = {".csv": _read_csv, ".json": _read_json, ".jsonl": _read_jsonl, ".po": _read_po}
@@ -132,7 +157,8 @@ def read_task_file(path: Path, relname: str) -> tuple[list[TaskRow], list[Proble
     return reader(text, relname)
 
 
-def _header_problems(header: Sequence[Any], relname: str, line: int) -> list[Problem]:
+def header_problems(header: Sequence[Any], relname: str, line: int) -> list[Problem]:
+    """Empty and duplicate column names of a header row (CSV, XLSX)."""
     problems: list[Problem] = []
     seen: dict[Any, int] = {}
     for i, name in enumerate(header, 1):
@@ -159,7 +185,7 @@ def _read_csv(text: str, relname: str) -> tuple[list[TaskRow], list[Problem]]:
                 continue  # blank line
             if header is None:
                 header = cells
-                problems += _header_problems(header, relname, line)
+                problems += header_problems(header, relname, line)
                 continue
             if len(cells) != len(header):
                 msg = f"row has {len(cells)} cells but the header has {len(header)}"
@@ -184,7 +210,7 @@ def _object_row(obj: Any, relname: str, line: int, what: str) -> TaskRow | Probl
 
 def _read_json(text: str, relname: str) -> tuple[list[TaskRow], list[Problem]]:
     """A JSON list of objects, decoded element by element so each task knows its line."""
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_float=parse_float)
     rows: list[TaskRow] = []
     problems: list[Problem] = []
     pos = _WS.match(text, 0).end()  # type: ignore[union-attr]
@@ -211,6 +237,10 @@ def _read_json(text: str, relname: str) -> tuple[list[TaskRow], list[Problem]]:
             Problem(relname, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno)
         )
         return rows, problems
+    except RecursionError:
+        # counted from where the task starts: its object is level 1, as in a JSONL line
+        problems.append(Problem(relname, TOO_DEEP, deep_line(text, MAX_DEPTH, pos)))
+        return rows, problems
     pos = max(pos, empty)
     if text[pos + 1 :].strip():
         problems.append(
@@ -226,61 +256,17 @@ def _read_jsonl(text: str, relname: str) -> tuple[list[TaskRow], list[Problem]]:
         if not raw.strip():
             continue
         try:
-            obj = json.loads(raw)
+            obj = json.loads(raw, parse_float=parse_float)
         except json.JSONDecodeError as exc:
             problems.append(
                 Problem(relname, f"invalid JSON: {exc.msg} (column {exc.colno})", number)
             )
             continue
+        except RecursionError:
+            problems.append(Problem(relname, TOO_DEEP, number))
+            continue
         row = _object_row(obj, relname, number, "each line")
         (rows if isinstance(row, TaskRow) else problems).append(row)  # type: ignore[arg-type]
-    return rows, problems
-
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return str(value)
-    return value
-
-
-def _read_xlsx(path: Path, relname: str) -> tuple[list[TaskRow], list[Problem]]:
-    import openpyxl  # slow to import; only xlsx users pay for it
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zip, XML and its own errors for a broken file
-        return [], [Problem(relname, f"cannot read the spreadsheet: {exc}")]
-    rows: list[TaskRow] = []
-    problems: list[Problem] = []
-    try:
-        header: list[Any] | None = None
-        for number, values in enumerate(book.worksheets[0].iter_rows(values_only=True), 1):
-            if all(v is None or v == "" for v in values):
-                continue
-            if header is None:
-                header = [str(v).strip() if v is not None else None for v in values]
-                while header and header[-1] is None:
-                    header.pop()
-                problems += _header_problems(header, relname, number)
-                continue
-            extra = [v for v in values[len(header) :] if v is not None]
-            if extra:
-                problems.append(
-                    Problem(relname, "cells to the right of the header's columns", number)
-                )
-            cells = {h: _cell(v) for h, v in zip(header, values, strict=False)}
-            cells.update({h: "" for h in header[len(values) :]})
-            info, attrs = split_reserved(cells)
-            attrs = {k: v for k, v in attrs.items() if v != ""}
-            rows.append(TaskRow(info, attrs, relname, number))
-    finally:
-        book.close()
-    if header is None:
-        problems.append(Problem(relname, "no header row in the first sheet", 1))
     return rows, problems
 
 
@@ -334,6 +320,11 @@ def build_tasks(
         unstorable = find_unstorable(row.info)
         if unstorable is not None:
             problems.append(Problem(row.file, unstorable[1], row.line, unstorable[0]))
+        elif not bad and may_exceed(row.info):
+            too_big = body_problem(_task_body(row.info, attrs), "the task's body", "")
+            if too_big is not None:
+                problems.append(Problem(row.file, too_big[1], row.line, too_big[0]))
+                bad = True
         if bad or missing or unstorable:
             continue
         source = f"{row.file}:{row.line}"
@@ -346,6 +337,12 @@ def build_tasks(
         seen[key] = source
         tasks.append(TaskState(key=key, info=row.info, source=source, **attrs))
     return tuple(tasks), problems
+
+
+def _task_body(info: dict[str, Any], attrs: Mapping[str, Any]) -> dict[str, Any]:
+    """The body a push sends to create the task (pbsync.sync.apply), for its size; the
+    project id counted as the largest PostgreSQL integer, so the estimate is never short."""
+    return {"info": info, **{name: attrs[name] for name in TASK_FIELDS}, "project_id": 2**31 - 1}
 
 
 # -- writer ----------------------------------------------------------------------------------------

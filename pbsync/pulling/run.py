@@ -28,7 +28,7 @@ from pbsync.model import HelpingMaterialState, ProjectState
 from pbsync.pulling.guard import changed_files, refuse_local_edits, stale_files
 from pbsync.pulling.layout import SERVER_INFO_KEYS, build_layout
 from pbsync.pulling.write import check_target, read_existing, safe_name, write_inside
-from pbsync.sync.record import load_record, record_of, save_record
+from pbsync.sync.record import check_state_files, load_record, record_of, save_record
 from pbsync.sync.remote import RemoteProject
 
 __all__ = ["SERVER_INFO_KEYS", "PullReport", "pull", "safe_name"]
@@ -230,11 +230,14 @@ def pull(
         ProjectNotFoundError: no such project.
         PullError: local edits would be lost (nothing is written then), an unknown env, or an
             unsafe path.
+        pbsync.errors.UnsafePathError: `.pbsync` is a symlink or holds odd files (nothing is
+            written then).
         pbclient.errors.PybossaError: the server refused or could not be reached.
     """
     root = Path(folder).absolute()
     if root.exists() and not root.is_dir():
         raise PullError(f"{root} exists and is not a folder")
+    check_state_files(root)  # a `.pbsync` symlinked out: refused before anything is written
     where = target if target is not None else client.endpoint
     job = _Pull(client, short_name, root, tasks, force, env, where, [], read_existing(root))
     before = client.stats.total

@@ -18,8 +18,9 @@ from typing import Any
 
 import tomlkit
 
-from pbsync.errors import PullError
+from pbsync.errors import PullError, UnsafePathError
 from pbsync.folder.manifest import PROJECT_TOML, SIDECAR_SUFFIX
+from pbsync.folder.paths import checked_path
 
 __all__ = ["check_target", "read_existing", "render_toml", "safe_name", "toml_ok", "write_inside"]
 
@@ -64,17 +65,15 @@ def toml_ok(value: Any) -> bool:
 
 
 def check_target(folder: Path, rel: str) -> Path:
-    """`folder/rel`, or PullError when writing there could leave the folder."""
-    if Path(rel).is_absolute() or ".." in Path(rel).parts or "\x00" in rel:
-        raise PullError(f"refusing to write outside {folder}: {rel!r}")
-    probe = folder
-    for part in Path(rel).parts[:-1]:
-        probe = probe / part
-        if probe.is_symlink():
-            raise PullError(f"refusing to write through the symlink {probe}")
-    if not (folder / rel).parent.resolve().is_relative_to(folder.resolve()):
-        raise PullError(f"refusing to write outside {folder}: {rel!r}")
-    return folder / rel
+    """`folder/rel`, or PullError when writing there could leave the folder.
+
+    The rules are `pbsync.folder.paths.checked_path`'s for a write that replaces the file: no
+    symlinked folder on the way; a symlink in the file's place is replaced, not followed.
+    """
+    try:
+        return checked_path(folder, Path(rel).as_posix(), write=True, replace=True)
+    except UnsafePathError as exc:
+        raise PullError(f"refusing to write {rel!r} in {folder}: {exc}") from exc
 
 
 def write_inside(folder: Path, rel: str, data: bytes) -> None:
@@ -145,11 +144,19 @@ def _inline(value: Any) -> Any:
 
 
 def read_existing(folder: Path) -> dict[str, Any]:
-    """The existing project.toml as parsed ({} when absent or unreadable: pull rewrites it)."""
-    path = folder / PROJECT_TOML
+    """The existing project.toml as parsed ({} when absent or unreadable: pull rewrites it).
+
+    Raises:
+        PullError: project.toml is a symlink leading out of the folder, a FIFO... (its `[env]`
+            tables would be copied from wherever it leads).
+    """
+    try:
+        path = checked_path(folder, PROJECT_TOML)
+    except UnsafePathError as exc:
+        raise PullError(f"refusing to read {PROJECT_TOML} in {folder}: {exc}") from exc
     if not path.is_file():
         return {}
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return {}

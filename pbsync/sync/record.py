@@ -4,6 +4,11 @@ The file holds, per target (endpoint + project short_name), short fingerprints o
 value as it was when the folder and the server last agreed. It never holds secrets: endpoints are
 stored without user info or query strings, and the API key is not stored at all.
 
+`.pbsync/` and its files are pbsync's own: they are read and written only through
+`pbsync.folder.paths.checked_path` with the rules of a write (no symlink on the way, regular files),
+so a `.pbsync` symlinked out of the folder is refused before anything is written, by push, pull and
+watch alike (`check_state_files`, `lock_path`).
+
 A push writes the record only after every action succeeded. A push interrupted half-way therefore
 leaves the older record, which is safe: values the interrupted push already sent are equal on both
 sides, and equal values are never a conflict.
@@ -19,12 +24,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from pbsync.folder.paths import checked_path
 from pbsync.sync.compare import SyncRecord, record_of
 
 __all__ = [
     "STATE_DIR",
     "SyncRecord",
+    "check_state_files",
     "load_record",
+    "lock_path",
     "record_of",
     "save_record",
     "synced_names",
@@ -35,6 +43,7 @@ log = logging.getLogger(__name__)
 
 STATE_DIR = ".pbsync"
 STATE_FILE = "state.json"
+LOCK_FILE = "push.lock"
 #: 2: numbers fingerprinted as ints when whole (1: as floats, which merged ints above 2**53)
 FORMAT_VERSION = 2
 
@@ -50,8 +59,45 @@ def target_key(endpoint: str, short_name: str) -> str:
     return f"{endpoint} {short_name}"
 
 
+def _checked(folder: Path, name: str) -> Path:
+    """`folder/.pbsync/name` when pbsync may read and write it there.
+
+    The state file is replaced by a rename (a symlink in its place is replaced, not followed);
+    the lock file is opened, so it may not be a symlink at all.
+
+    Raises:
+        pbsync.errors.UnsafePathError: `.pbsync` or the file is a symlink, or not a folder/file.
+    """
+    checked_path(folder, STATE_DIR, kind="dir", write=True)
+    rel = f"{STATE_DIR}/{name}"
+    return checked_path(folder, rel, write=True, replace=name == STATE_FILE)
+
+
+def check_state_files(folder: Path | str) -> None:
+    """Refuse, before a command's first write, a `.pbsync/` it could not use safely.
+
+    Raises:
+        pbsync.errors.UnsafePathError: `.pbsync` is a symlink (leading out of the folder or not),
+            or it, state.json or push.lock is not what it should be (a FIFO, a folder...).
+    """
+    for name in (STATE_FILE, LOCK_FILE):
+        _checked(Path(folder), name)
+
+
+def lock_path(folder: Path | str) -> Path:
+    """`.pbsync/push.lock` for a push or a watch's sync, its folder created when missing.
+
+    Raises:
+        pbsync.errors.UnsafePathError: as for `check_state_files`.
+    """
+    folder = Path(folder)
+    _checked(folder, LOCK_FILE)
+    (folder / STATE_DIR).mkdir(exist_ok=True)
+    return _checked(folder, LOCK_FILE)  # again: the folder made is the one checked
+
+
 def _state_path(folder: Path) -> Path:
-    return Path(folder) / STATE_DIR / STATE_FILE
+    return _checked(Path(folder), STATE_FILE)
 
 
 def _read_all(folder: Path) -> dict[str, Any]:
@@ -97,7 +143,8 @@ def save_record(folder: Path | str, endpoint: str, short_name: str, record: Sync
     targets = dict(data.get("targets") or {}) if data.get("version") == FORMAT_VERSION else {}
     targets[target_key(endpoint, short_name)] = record.to_json()
     path = _state_path(folder)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(exist_ok=True)
+    _state_path(folder)  # again, now that the folder exists
     payload = json.dumps({"version": FORMAT_VERSION, "targets": targets}, indent=1, sort_keys=True)
     # write-then-rename: a crash leaves either the old file or the new one, never half of one
     fd, tmp = tempfile.mkstemp(prefix=".state-", suffix=".tmp", dir=path.parent)

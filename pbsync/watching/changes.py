@@ -27,6 +27,7 @@ from watchdog.events import (
     FileSystemEventHandler,
 )
 
+from pbsync.errors import PbsyncError
 from pbsync.folder.ignore import IGNORE_FILE, IgnoreRules
 
 __all__ = ["Changes"]
@@ -101,8 +102,8 @@ class Changes(FileSystemEventHandler):
     def _load_ignore(self) -> IgnoreRules:
         try:
             return IgnoreRules.load(self.folder)
-        except (OSError, UnicodeDecodeError):
-            return IgnoreRules()  # the folder's loader reports a bad .pbsyncignore
+        except (OSError, UnicodeDecodeError, PbsyncError):
+            return IgnoreRules()  # the folder's loader reports a bad (or symlinked) .pbsyncignore
 
     # -- the watch loop's thread ------------------------------------------------------------------
 

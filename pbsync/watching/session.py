@@ -32,7 +32,7 @@ from pbsync.model import ProjectState
 from pbsync.sync.actions import Plan
 from pbsync.sync.apply import Report, apply
 from pbsync.sync.planner import make_plan
-from pbsync.sync.record import STATE_DIR, load_record, record_of, save_record
+from pbsync.sync.record import load_record, lock_path, record_of, save_record
 from pbsync.sync.remote import RemoteProject, project_fields
 
 __all__ = ["PARTS", "SyncResult", "WatchSession"]
@@ -235,9 +235,7 @@ class WatchSession:
         save_record(self.folder, self.target, state.project.short_name, record)
 
     def _lock_path(self) -> Path:
-        lock_dir = self.folder / STATE_DIR
-        lock_dir.mkdir(parents=True, exist_ok=True)
-        return lock_dir / "push.lock"
+        return lock_path(self.folder)  # refuses a `.pbsync` symlinked out, before any write
 
 
 def _is_client_error(exc: Exception) -> bool:
