@@ -30,7 +30,7 @@ no write. No output of any push contains the API key.
 
 Points: planning reads (the project lookup of the first push, the helping list and the 8th task
 page of later ones), the project's creation, helping uploads (a file never applied, a file whose
-answer was lost, a priority PUT between a file's two requests, a link), task creation at 1, ~100,
+answer was lost, a priority PUT between a file's two requests, a link), task creation at 1-8, ~100,
 250, 500, ~750, 1,000, ~1,250, 1,500, ~1,750 and the 2,000th (plain kills, or 8 POSTs held in
 flight), publishing (the CSRF read; the publish POST, i.e. every write made and state.json not).
 """
@@ -126,7 +126,8 @@ POINTS = [
         unsent=("b.png priority",),
     ),
     KillPoint("create-link-answer-lost", *M, 1, fault=APPLIED, tasks=0),
-    KillPoint("task-1-answer-lost", *T, 1, cumulative=True, fault=APPLIED, tasks=1),
+    # 8 workers: all their first POSTs held, or the kill races the other seven
+    KillPoint("tasks-1-8-answers-lost", *T, 1, True, APPLIED, 8, tasks=8),
     KillPoint("tasks-100", *T, 100, cumulative=True),
     KillPoint("tasks-250-257-never-applied", *T, 250, True, DROPPED, 8),
     KillPoint("tasks-500-507-answers-lost", *T, 500, True, APPLIED, 8),
