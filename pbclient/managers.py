@@ -20,6 +20,8 @@ import json
 import logging
 import os
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
@@ -34,7 +36,7 @@ from pbclient.resources import (
     TaskRun,
     User,
 )
-from pbclient.uploads import MultipartBody, check_extension
+from pbclient.uploads import MultipartBody, check_upload_name
 
 if TYPE_CHECKING:
     from pbclient.client import Client
@@ -216,9 +218,8 @@ class TaskRunManager(Manager[TaskRun]):
         if file_path is None:
             return super().create(obj, **fields)
         data = {**(obj.data if isinstance(obj, Resource) else obj or {}), **fields}
-        return self._wrap(
-            _upload(self._client, "POST", self.path, data, file_path, allow_any_extension)
-        )
+        upload = _Upload(file_path, None, allow_any_extension)
+        return self._wrap(upload.send(self._client, "POST", self.path, data))
 
 
 class ResultManager(Manager[Result]):
@@ -247,21 +248,24 @@ class HelpingMaterialManager(Manager[HelpingMaterial]):
         media_url: str | None = None,
         priority: float = 0.0,
         allow_any_extension: bool = False,
+        upload_name: str | None = None,
     ) -> HelpingMaterial:
         """Create a helping material, uploading `file_path` (one multipart request) if given.
 
         A multipart form carries no priority (PYBOSSA reads only `project_id` and `info` from
         it), so a file with a non-zero `priority` costs a second request that sets it.
+        PYBOSSA stores the file under `upload_name` (default: the file's own name) in one
+        folder per user: two uploads of one user under the same name share one file.
 
         Raises:
-            InvalidDataError: the file's extension would not be stored (see `check_extension`).
+            InvalidDataError: the file would not be stored or served under that name (see
+                `check_upload_name`).
         """
         data = {"project_id": id_of(project_id), "info": dict(info or {}), "priority": priority}
         if file_path is None:
             return super().create(data, media_url=media_url)
-        created = self._wrap(
-            _upload(self._client, "POST", self.path, data, file_path, allow_any_extension)
-        )
+        upload = _Upload(file_path, upload_name, allow_any_extension)
+        created = self._wrap(upload.send(self._client, "POST", self.path, data))
         if priority and created.data.get("priority") != priority:
             return super().update(created, priority=priority)
         return created
@@ -273,12 +277,14 @@ class HelpingMaterialManager(Manager[HelpingMaterial]):
         *,
         file_path: str | os.PathLike[str] | None = None,
         allow_any_extension: bool = False,
+        upload_name: str | None = None,
         **fields: Any,
     ) -> HelpingMaterial:
         """Update changed fields; with `file_path`, replace the file (multipart PUT) too.
 
-        The form carries `project_id` and `info`; other changed fields (`priority`) follow in a
-        second request, sent only when they changed.
+        PYBOSSA's multipart PUT sets only the file (`media_url`, `info.container`,
+        `info.file_name`) and ignores the form's other fields, so the changed ones (`info`,
+        `priority`) follow in a JSON PUT, sent only when the server's answer differs from them.
         """
         if file_path is None:
             return super().update(obj, **fields)
@@ -289,11 +295,16 @@ class HelpingMaterialManager(Manager[HelpingMaterial]):
         rest = {
             k: v
             for k, v in changed.items()
-            if k not in _FORM_FIELDS and k in HelpingMaterial.writable
+            if k not in ("project_id", "media_url") and k in HelpingMaterial.writable
         }
         data = {k: v for k, v in obj.data.items() if k in HelpingMaterial.writable}
         url = f"{self.path}/{id_of(obj)}"
-        obj._mark_loaded(_upload(self._client, "PUT", url, data, file_path, allow_any_extension))
+        upload = _Upload(file_path, upload_name, allow_any_extension)
+        obj._mark_loaded(upload.send(self._client, "PUT", url, data))
+        wanted = data.get("info")
+        if isinstance(wanted, Mapping):
+            served = obj.data.get("info") or {}
+            rest["info"] = {**wanted, **{k: served[k] for k in _FILE_INFO_KEYS if k in served}}
         rest = {k: v for k, v in rest.items() if obj.data.get(k) != v}
         return super().update(obj, **rest) if rest else obj
 
@@ -325,26 +336,31 @@ class HelpingMaterialManager(Manager[HelpingMaterial]):
 
 
 _FORM_FIELDS = ("project_id", "task_id", "info")
+#: info keys the server sets from an uploaded file
+_FILE_INFO_KEYS = ("container", "file_name")
 
 
-def _upload(
-    client: Client,
-    method: str,
-    url: str,
-    data: Mapping[str, Any],
-    file_path: str | os.PathLike[str],
-    allow_any: bool,
-) -> Any:
-    """Send `data`'s form fields (info as a JSON string) and the file, streamed from disk.
+@dataclass(frozen=True)
+class _Upload:
+    """A file to send in a multipart form, under `name` (default: the file's own name)."""
 
-    Only `project_id`, `task_id` and `info` go in the form: PYBOSSA reads form values as strings,
-    and it sets `media_url` itself from the stored file.
-    """
-    check_extension(file_path, allow_any=allow_any)
-    fields = {
-        key: json.dumps(data[key]) if key == "info" else str(id_of(data[key]))
-        for key in _FORM_FIELDS
-        if data.get(key) is not None
-    }
-    with MultipartBody(fields, file_path) as body:
-        return client.request(method, url, data=body, headers={"Content-Type": body.content_type})
+    path: str | os.PathLike[str]
+    name: str | None
+    allow_any: bool
+
+    def send(self, client: Client, method: str, url: str, data: Mapping[str, Any]) -> Any:
+        """Send `data`'s form fields (info as a JSON string) and the file, streamed from disk.
+
+        Only `project_id`, `task_id` and `info` go in the form: PYBOSSA reads form values as
+        strings, and it sets `media_url` itself from the stored file.
+        """
+        name = self.name if self.name is not None else Path(self.path).name
+        check_upload_name(name, allow_any=self.allow_any)
+        fields = {
+            key: json.dumps(data[key]) if key == "info" else str(id_of(data[key]))
+            for key in _FORM_FIELDS
+            if data.get(key) is not None
+        }
+        with MultipartBody(fields, self.path, filename=name) as body:
+            headers = {"Content-Type": body.content_type}
+            return client.request(method, url, data=body, headers=headers)
