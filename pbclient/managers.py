@@ -309,30 +309,45 @@ class HelpingMaterialManager(Manager[HelpingMaterial]):
         return super().update(obj, **rest) if rest else obj
 
     def download(self, media_url: str) -> bytes:
-        """The bytes of a material's file at `media_url` (one GET).
+        """The bytes of a material's file at `media_url` (one GET, retried as below).
 
         The API key goes only to the client's own server: a file on another host (a CDN, S3)
-        is fetched anonymously, on a connection of its own.
+        is fetched anonymously, on a connection of its own, with the same retry policy. Like
+        every GET, network errors and 502/503/504 are retried by `Client.send`; a 500 is too
+        (bounded by the policy's `retries`): from a file server it is an accident, not an API
+        error that repeating cannot change.
 
         Raises:
             InvalidDataError: not an http(s) URL (a server's data must not make us read a local
                 file).
             ResponseError: the answer was not 200 (`status` says which).
-            TransportError: no answer.
+            TransportError: no answer (`maybe_applied` False: no connection was ever made).
         """
         parts = urlsplit(media_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise InvalidDataError(f"not an http(s) URL: {media_url!r:.200}")
         if self._client.is_own(media_url):
-            response = self._client.send("GET", media_url)
-        else:
-            from pbclient.client import Client  # a module-level import would be circular
+            return _fetch_file(self._client, media_url)
+        from pbclient.client import Client  # a module-level import would be circular
 
-            with Client(f"{parts.scheme}://{parts.netloc}") as anonymous:
-                response = anonymous.send("GET", media_url)
-        if response.status_code != 200:
+        own = self._client
+        with Client(
+            f"{parts.scheme}://{parts.netloc}", retry=own.retry, sleep=own._sleep, clock=own._clock
+        ) as anonymous:
+            return _fetch_file(anonymous, media_url)
+
+
+def _fetch_file(client: Client, url: str) -> bytes:
+    """GET a file, retrying a 500 answer as `Client.send` retries a 503."""
+    attempt = 0
+    while True:
+        response = client.send("GET", url)
+        if response.status_code == 200:
+            return bytes(response.content)
+        if response.status_code != 500 or attempt >= client.retry.retries:
             raise error_from_response(response)
-        return bytes(response.content)
+        attempt += 1
+        client._backoff(attempt, "GET", urlsplit(url).path, "500")
 
 
 _FORM_FIELDS = ("project_id", "task_id", "info")
