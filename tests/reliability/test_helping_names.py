@@ -138,3 +138,16 @@ def test_the_folder_loads_the_identity_not_the_stored_name(tmp_path: Path, clien
     (material,) = LocalProject.load(copy).state.helping_materials
     assert material.name == "map.png" and (copy / "helping" / "map.png").is_file()
     assert not (copy / "project.toml").read_text(encoding="utf-8").count("pbsync-")
+
+
+def test_a_name_a_multipart_header_cannot_carry_travels_in_info(
+    tmp_path: Path, client: Client
+) -> None:
+    # the folder's name never goes in the multipart header: only the upload name does
+    files = {'a\nb".png': b"\x89PNG newline and quote"}
+    folder = project_folder(tmp_path, PREFIX, files)
+    pbsync.push(folder, client)
+    assert served(client, PREFIX) == files
+    copy = tmp_path / "copy"
+    pbsync.pull(client, PREFIX, copy)
+    assert pbsync.plan(copy, client).empty and pbsync.plan(folder, client).empty
