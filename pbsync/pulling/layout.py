@@ -137,29 +137,39 @@ class _Builder:
     def helping(self, materials: tuple[HelpingMaterialState, ...]) -> dict[str, Any]:
         """`[helping]` entries; file-backed materials also go to `out.downloads`."""
         entries: dict[str, Any] = {}
-        taken: set[str] = set()
+        taken: set[str] = set()  # entry keys and file names, casefolded
+        names: set[str] = set()
         for hm in sorted(materials, key=lambda m: m.id or 0):
             info = {k: v for k, v in hm.info.items() if k not in HELPING_RESERVED_INFO}
             if not toml_ok(info):
                 self.out.warnings.append(f"helping {hm.name}: info holds null values: not pulled")
                 continue
+            if hm.name in names:
+                # like a duplicate task: the folder holds one material per name
+                self.out.warnings.append(
+                    f"helping {hm.name} (id {hm.id}): same name as an earlier material: skipped"
+                )
+                continue
+            names.add(hm.name)
             settings: dict[str, Any] = {}
-            if hm.priority:
-                settings["priority"] = hm.priority
-            if info:
-                settings["info"] = info
             name = self._file_name(hm, taken)
-            if name is not None:
-                self.out.downloads[f"{DEFAULT_FILES['helping']}/{name}"] = hm
-            elif hm.media_url:
-                name = hm.name if hm.name not in taken else f"{hm.name}#{hm.id}"
+            if name is None and hm.media_url:
+                name = hm.name if hm.name.casefold() not in taken else f"{hm.name}#{hm.id}"
                 settings["media_url"] = hm.media_url
+            elif name is not None:
+                self.out.downloads[f"{DEFAULT_FILES['helping']}/{name}"] = hm
             else:
                 self.out.warnings.append(
                     f"helping {hm.name}: neither a file nor a media_url: skipped"
                 )
                 continue
-            taken.add(name)
+            if name != hm.name:
+                settings = {"name": hm.name, **settings}  # the identity the key could not keep
+            if hm.priority:
+                settings["priority"] = hm.priority
+            if info:
+                settings["info"] = info
+            taken.add(name.casefold())
             if settings:
                 entries[name] = settings
         return entries
@@ -177,7 +187,8 @@ class _Builder:
             return None
         stem, dot, suffix = name.rpartition(".")
         counter = 1
-        while name in taken:
+        # names differing only in case are one file on macOS and Windows
+        while name.casefold() in taken:
             counter += 1
             name = f"{stem}-{counter}{dot}{suffix}"
         if self.ignore.matches(f"{DEFAULT_FILES['helping']}/{name}"):
@@ -185,7 +196,9 @@ class _Builder:
             self.out.warnings.append(f"helping/{name} is ignored (.pbsyncignore): kept as a link")
             return None
         if name != hm.name:
-            self.out.warnings.append(f"helping {hm.name!r} written as helping/{name}")
+            self.out.warnings.append(
+                f"helping {hm.name!r} written as helping/{name} (its name kept in {PROJECT_TOML})"
+            )
         return name
 
     # -- tasks ----------------------------------------------------------------------------------

@@ -87,9 +87,16 @@ def _body(multipart: bool, *, creating: bool) -> dict[str, Any]:
     return json_body()
 
 
-def _attach_file(res: Resource, values: dict[str, Any], who: Caller) -> dict[str, Any]:
+def _attach_file(
+    res: Resource, values: dict[str, Any], who: Caller, project_id: Any
+) -> dict[str, Any]:
     container = f"user_{who.id}" if who.id is not None else "anonymous"
-    return uploads.attach(state().uploads, container, values)
+    if who.admin and res.name != "taskrun":
+        # PYBOSSA files an admin's upload under the project's owner
+        owner = rules.project_of(state().store, project_id).get("owner_id")
+        container = f"user_{owner}" if owner is not None else container
+    taskrun = res.name == "taskrun"
+    return uploads.attach(state().uploads, container, values, taskrun=taskrun)
 
 
 def _post(res: Resource) -> Response:
@@ -105,7 +112,7 @@ def _post(res: Resource) -> Response:
     else:
         values = rules.prepare_create(store, res, body, who)
     if multipart:
-        values = _attach_file(res, values, who)
+        values = _attach_file(res, values, who, values.get("project_id"))
     if res.name == "taskrun":
         row = workflow.record_taskrun(store, values, who)
     else:
@@ -131,14 +138,18 @@ def _put(res: Resource, oid: int) -> Response:
     body = validation.check_keys(res, _body(multipart, creating=False))
     values = rules.prepare_update(store, res, row, body, who)
     if multipart and "file" in request.files:
-        merged = {"info": values.get("info", row.get("info"))}
-        values.update(_attach_file(res, merged, who))
+        # PYBOSSA's PUT with a file sets only the file's media_url, container and file_name:
+        # the form's other fields (info, priority ...) are checked, then ignored
+        project_id = values.get("project_id", row.get("project_id"))
+        values = _attach_file(res, {"info": row.get("info")}, who, project_id)
     return json_response(present.view(res, store.update(res, oid, values), who))
 
 
 def _delete(res: Resource, oid: int) -> Response:
-    store, _row, _who = _writable_row(res, oid, "delete")
+    store, row, _who = _writable_row(res, oid, "delete")
     store.delete(res, oid)
+    if res.name in uploads.UPLOAD_RESOURCES:
+        uploads.detach(state().uploads, row.get("info"))  # as PYBOSSA's _file_delete
     return Response(status=204)
 
 

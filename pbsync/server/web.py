@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import logging
 
 from flask import Blueprint, Response, abort, request, send_file
@@ -75,6 +76,8 @@ def uploaded(container: str, name: str) -> Response:
     path = state().uploads.path(container, name)
     if path is None or not path.is_file():
         abort(404)
-    resp = send_file(path, max_age=0)
+    # sent from memory (uploads are at most 16 MB): waitress never closes a file it was handed
+    # when the client has gone before the answer starts, which leaks an open file
+    resp = send_file(io.BytesIO(path.read_bytes()), download_name=path.name, max_age=0)
     resp.headers["Access-Control-Allow-Origin"] = "*"
     return resp

@@ -31,7 +31,7 @@ from pbsync.errors import (
     UnsafeOperationError,
     ValidationError,
 )
-from pbsync.model import ProjectFields, TaskState
+from pbsync.model import HelpingMaterialState, ProjectFields, TaskState
 from pbsync.sync.actions import (
     Action,
     CreateHelpingMaterial,
@@ -46,6 +46,7 @@ from pbsync.sync.actions import (
     UpdateTask,
 )
 from pbsync.sync.remote import RemoteProject
+from pbsync.sync.stored import upload_name
 
 __all__ = ["WORKERS", "Report", "Reporter", "apply"]
 
@@ -293,6 +294,7 @@ class _Runner:
             file_path=material.file_path,
             media_url=material.media_url if material.file_path is None else None,
             priority=material.priority,
+            upload_name=self._upload_name(material),
         )
 
     def _update_helping(self, action: UpdateHelpingMaterial) -> None:
@@ -304,7 +306,14 @@ class _Runner:
         known = {"project_id": self._project_id(), **_fields_of(action)}
         stub = _as_fetched(HelpingMaterial, action.remote_id, **known)
         path = material.file_path if action.reupload else None
-        self.client.helping_materials.update(stub, file_path=path, **fields)
+        name = self._upload_name(material) if action.reupload else None
+        self.client.helping_materials.update(stub, file_path=path, upload_name=name, **fields)
+
+    def _upload_name(self, material: HelpingMaterialState) -> str | None:
+        """The name the file travels under (see `pbsync.sync.stored`); None for a link."""
+        if material.file_path is None or material.sha256 is None:
+            return None
+        return upload_name(self._project_id(), material.name, material.sha256)
 
     def _delete_helping(self, action: DeleteHelpingMaterial) -> None:
         self.client.helping_materials.delete(_id_of(action.material.id))

@@ -51,6 +51,7 @@ from pbsync.sync.compare import (
     task_fields,
     task_fingerprint,
 )
+from pbsync.sync.stored import stored_as, upload_name
 
 __all__ = ["TASK_BATCH", "make_plan"]
 
@@ -250,6 +251,9 @@ class _Builder:
             changes.append(FieldChange("priority", theirs.priority, mine.priority))
         if mine.sha256 is None and mine.media_url != theirs.media_url:
             changes.append(FieldChange("media_url", theirs.media_url, mine.media_url))
+        stored_elsewhere = self._stored_elsewhere(mine, theirs)
+        if stored_elsewhere is not None:
+            changes.append(stored_elsewhere)
         if not changes:
             return
         keys = sorted(mine.info)
@@ -262,13 +266,35 @@ class _Builder:
                 )
         elif prev is not None and remote_fp != prev:
             changes = [FieldChange(c.field, c.old, c.new, drift=True) for c in changes]
-        reupload = mine.sha256 is not None and mine.sha256 != theirs.sha256
+        reupload = mine.sha256 is not None and (
+            mine.sha256 != theirs.sha256 or stored_elsewhere is not None
+        )
         # PYBOSSA replaces info whole: keep the server's keys (file_name, container, and any set in
         # the web UI, which the comparison above leaves alone) under ours
         merged = {**theirs.info, **info}
         self.actions.append(
             UpdateHelpingMaterial(mine, remote_id, merged, reupload, tuple(changes))
         )
+
+    def _stored_elsewhere(
+        self, mine: HelpingMaterialState, theirs: HelpingMaterialState
+    ) -> FieldChange | None:
+        """A change when the server's copy of an unchanged pbsync upload may not be that file.
+
+        pbsync uploads under a name unique to (project, material, content) (`pbsync.sync.stored`);
+        a copy served under any other name (an older pbsync's upload under the file's own name)
+        may have been overwritten by another upload of the same user, so `info.sha256` does not
+        vouch for it: it is uploaded again. Materials made by other tools carry no `sha256` and
+        are judged by the hash the last pull recorded instead.
+        """
+        project_id = self.remote.project_id if self.remote else None
+        sha = theirs.info.get("sha256")
+        if project_id is None or mine.sha256 is None or sha != mine.sha256:
+            return None
+        if stored_as(theirs.media_url, project_id, mine.name, mine.sha256):
+            return None
+        wanted = upload_name(project_id, mine.name, mine.sha256)
+        return FieldChange("stored file", theirs.media_url, wanted)
 
     def _known_file(
         self, mine: HelpingMaterialState, theirs: HelpingMaterialState
