@@ -137,8 +137,15 @@ def _put(res: Resource, oid: int) -> Response:
 
 
 def _delete(res: Resource, oid: int) -> Response:
-    store, _row, _who = _writable_row(res, oid, "delete")
+    store, row, _who = _writable_row(res, oid, "delete")
     store.delete(res, oid)
+    info = row.get("info")
+    if res.name in uploads.UPLOAD_RESOURCES and isinstance(info, dict):
+        # as PYBOSSA's _file_delete: the file the info names goes too, even when another
+        # object's info names the same file (uploads are stored by user and file name)
+        container, name = info.get("container"), info.get("file_name")
+        if isinstance(container, str) and isinstance(name, str):
+            state().uploads.delete(container, name)
     return Response(status=204)
 
 

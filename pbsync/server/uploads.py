@@ -75,6 +75,13 @@ class UploadStore:
             return None
         return target
 
+    def delete(self, container: str, name: str) -> None:
+        """Delete one stored file, if it is there (PYBOSSA's uploader ignores a missing one)."""
+        target = self.path(container, name)
+        if target is not None:
+            with self._lock:
+                target.unlink(missing_ok=True)
+
     def clear(self) -> None:
         """Delete every stored file."""
         with self._lock:
