@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from pbclient.errors import InvalidDataError, ResponseError, error_from_response
 from pbclient.pagination import MAX_PAGE_SIZE, iter_pages
+from pbclient.reconcile import create_once, info_contains
 from pbclient.resources import (
     Category,
     HelpingMaterial,
@@ -247,24 +248,65 @@ class HelpingMaterialManager(Manager[HelpingMaterial]):
         media_url: str | None = None,
         priority: float = 0.0,
         allow_any_extension: bool = False,
+        after_id: int | None = None,
     ) -> HelpingMaterial:
         """Create a helping material, uploading `file_path` (one multipart request) if given.
 
         A multipart form carries no priority (PYBOSSA reads only `project_id` and `info` from
         it), so a file with a non-zero `priority` costs a second request that sets it.
 
+        Args:
+            project_id: the project (or its id).
+            info: the material's info.
+            file_path: a file to upload.
+            media_url: a link, for a material without a file.
+            priority: its priority.
+            allow_any_extension: upload a file PYBOSSA would not store.
+            after_id: the project's highest helping material id before this call, if known:
+                then a POST whose answer was lost is looked for among the materials above it
+                (one GET: the info sent, and the link, must match) before it is sent again.
+                Without it such a failure is raised: nothing else could tell the material
+                apart from an identical older one.
+
         Raises:
             InvalidDataError: the file's extension would not be stored (see `check_extension`).
+            TransportError, ServerError: no answer (with `after_id`: after the retries and
+                look-ups found nothing).
         """
-        data = {"project_id": id_of(project_id), "info": dict(info or {}), "priority": priority}
-        if file_path is None:
-            return super().create(data, media_url=media_url)
-        created = self._wrap(
-            _upload(self._client, "POST", self.path, data, file_path, allow_any_extension)
-        )
+        pid, sent = id_of(project_id), dict(info or {})
+        data = {"project_id": pid, "info": sent, "priority": priority}
+
+        def post() -> HelpingMaterial:
+            if file_path is None:
+                return super(HelpingMaterialManager, self).create(data, media_url=media_url)
+            return self._wrap(
+                _upload(self._client, "POST", self.path, data, file_path, allow_any_extension)
+            )
+
+        if after_id is None:
+            created = post()
+        else:
+            wanted = None if file_path is not None else media_url
+
+            def find() -> HelpingMaterial | None:
+                return self._created_after(pid, after_id, sent, wanted)
+
+            created = create_once(post, find, rounds=self._client.retry.retries + 1)
         if priority and created.data.get("priority") != priority:
             return super().update(created, priority=priority)
         return created
+
+    def _created_after(
+        self, project_id: int, after_id: int, info: Mapping[str, Any], media_url: str | None
+    ) -> HelpingMaterial | None:
+        """The newest material above `after_id` holding `info` (and `media_url`, for a link)."""
+        found = None
+        for row in self.rows(project_id=project_id, last_id=after_id):
+            if info_contains(row.get("info"), info) and (
+                media_url is None or row.get("media_url") == media_url
+            ):
+                found = row
+        return self._wrap(found) if found is not None else None
 
     def update(
         self,
