@@ -10,6 +10,9 @@ endpoint as their target, as a re-run from the command line would.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -187,3 +190,31 @@ def test_a_create_whose_answer_is_lost_after_the_server_acted_is_adopted_not_rep
     assert len(materials(endpoint, api_key)) == 1
     pid = project_id(endpoint, api_key, SHORT)
     assert task_urls(endpoint, api_key, pid) == EXPECTED
+
+
+def test_a_push_killed_with_a_post_in_flight_then_rerun_converges_once_the_post_lands(
+    run: Run, folder: Path, endpoint: str, api_key: str, tmp_path: Path
+) -> None:
+    marker = folder / ".pbsync" / MARKER_FILE
+    with holding_proxy(endpoint, Hold("POST", "/api/task", b'"u3"', count=1)) as proxy:
+        env = {**os.environ, "HOME": str(tmp_path), "PYBOSSA_ENDPOINT": proxy.url}
+        env["PYBOSSA_API_KEY"] = api_key
+        command = [sys.executable, "-m", "pbsync", "push", "--yes", str(folder)]
+        output = subprocess.DEVNULL
+        push = subprocess.Popen(command, env=env, stdout=output, stderr=output)
+        try:
+            proxy.wait_held(1, timeout=60)  # u3's POST is on its way to the server ...
+        finally:
+            push.kill()  # ... when the push is killed (SIGKILL)
+            push.wait(timeout=30)
+        marked = marker.exists()  # it began writing and never finished (checked below)
+        with Client(proxy.url, api_key) as client:
+            # the re-run, while the server has not carried out u3's POST yet
+            pbsync.push(folder, client, target=proxy.url)
+        proxy.release()  # and now it does
+    pid = project_id(endpoint, api_key, SHORT)
+    assert task_urls(endpoint, api_key, pid) == sorted([*EXPECTED, "u3"])
+    assert run("diff", str(folder)).exit_code == 2  # flagged, not silent
+    assert run("push", str(folder), "--dedupe").exit_code == 0
+    assert task_urls(endpoint, api_key, pid) == EXPECTED
+    assert marked and not marker.exists()
