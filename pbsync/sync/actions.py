@@ -293,7 +293,13 @@ class Plan:
 
     @property
     def destructive(self) -> tuple[Action, ...]:
-        """Actions that delete or publish (publishing deletes task runs): they need confirmation."""
+        """Actions that delete or publish (publishing deletes task runs): they need confirmation.
+
+        Deleting the extra copy of a duplicate is not among them: its twin with the lowest id
+        stays, and a copy with task runs is never deleted, so nothing the folder or the
+        volunteers made is lost (that is also what lets the push after an unfinished one clean
+        up without asking).
+        """
         kinds = (DeleteTask, DeleteHelpingMaterial, PublishProject)
         return tuple(a for a in self.actions if isinstance(a, kinds))
 
