@@ -86,8 +86,10 @@ def make_plan(
         previous: what the last push recorded, for drift detection.
         dedupe: delete the extra copies of an identity the server holds more than once (the
             lowest id stays; a task with runs is never deleted); `prune` does it too. Without
-            either, copies are reported in `Plan.duplicates` only, except those:
-        unfinished: an unfinished push made, by the marker it left (copies above its ids).
+            either, copies are only reported in `Plan.duplicates`, except those above the ids
+            of `unfinished`.
+        unfinished: the push from this folder that began writing and did not finish (its
+            `.pbsync/` marker): the copies above the ids it began from are deleted.
 
     Returns:
         The plan, in a deterministic order.
@@ -97,7 +99,7 @@ def make_plan(
             (no task presenter, or no task).
     """
     builder = _Builder(local, remote, prune=prune, force=force, previous=previous)
-    builder.dedupe, builder.unfinished = dedupe, unfinished
+    builder.dedupe, builder.unfinished = dedupe or prune, unfinished
     builder.plan_project()
     builder.plan_helping()
     builder.plan_tasks()
@@ -157,7 +159,7 @@ class _Builder:
 
     def _wanted(self, kind: str) -> Callable[[int], bool]:
         """Which extra copies (by id) go: all with dedupe or prune, else an unfinished push's."""
-        if self.dedupe or self.prune:
+        if self.dedupe:
             return lambda _id: True
         if self.unfinished is None:
             return lambda _id: False
