@@ -28,6 +28,7 @@ from urllib.parse import urljoin, urlsplit
 from pbclient.answers import check_object, check_rows
 from pbclient.errors import InvalidDataError, error_from_response
 from pbclient.pagination import MAX_PAGE_SIZE, iter_pages
+from pbclient.reconcile import create_once, info_contains
 from pbclient.resources import (
     Category,
     HelpingMaterial,
@@ -253,6 +254,7 @@ class HelpingMaterialManager(Manager[HelpingMaterial]):
         priority: float = 0.0,
         allow_any_extension: bool = False,
         upload_name: str | None = None,
+        after_id: int | None = None,
     ) -> HelpingMaterial:
         """Create a helping material, uploading `file_path` (one multipart request) if given.
 
@@ -261,19 +263,60 @@ class HelpingMaterialManager(Manager[HelpingMaterial]):
         PYBOSSA stores the file under `upload_name` (default: the file's own name) in one
         folder per user: two uploads of one user under the same name share one file.
 
+        Args:
+            project_id: the project (or its id).
+            info: the material's info.
+            file_path: a file to upload.
+            media_url: a link, for a material without a file.
+            priority: its priority.
+            allow_any_extension: upload a file PYBOSSA would not store.
+            upload_name: the name the file is uploaded (and stored) under.
+            after_id: the project's highest helping material id before this call, if known:
+                then a POST whose answer was lost is looked for among the materials above it
+                (one GET: the info sent, and the link, must match) before it is sent again.
+                Without it such a failure is raised: nothing else could tell the material
+                apart from an identical older one.
+
         Raises:
             InvalidDataError: the file would not be stored or served under that name (see
                 `check_upload_name`).
+            TransportError, ServerError: no answer (with `after_id`: after the retries and
+                look-ups found nothing).
         """
-        data = {"project_id": id_of(project_id), "info": dict(info or {}), "priority": priority}
-        if file_path is None:
-            return super().create(data, media_url=media_url)
-        upload = _Upload(file_path, upload_name, allow_any_extension)
-        answer = upload.send(self._client, "POST", self.path, data)
-        created = self._wrap(answer, f"POST {self.path}")
+        pid, sent = id_of(project_id), dict(info or {})
+        data = {"project_id": pid, "info": sent, "priority": priority}
+
+        def post() -> HelpingMaterial:
+            if file_path is None:
+                return super(HelpingMaterialManager, self).create(data, media_url=media_url)
+            upload = _Upload(file_path, upload_name, allow_any_extension)
+            answer = upload.send(self._client, "POST", self.path, data)
+            return self._wrap(answer, f"POST {self.path}")
+
+        if after_id is None:
+            created = post()
+        else:
+            wanted = None if file_path is not None else media_url
+
+            def find() -> HelpingMaterial | None:
+                return self._created_after(pid, after_id, sent, wanted)
+
+            created = create_once(post, find, rounds=self._client.retry.retries + 1)
         if priority and created.data.get("priority") != priority:
             return super().update(created, priority=priority)
         return created
+
+    def _created_after(
+        self, project_id: int, after_id: int, info: Mapping[str, Any], media_url: str | None
+    ) -> HelpingMaterial | None:
+        """The newest material above `after_id` holding `info` (and `media_url`, for a link)."""
+        found = None
+        for row in self.rows(project_id=project_id, last_id=after_id):
+            if info_contains(row.get("info"), info) and (
+                media_url is None or row.get("media_url") == media_url
+            ):
+                found = row
+        return self._wrap(found, f"GET {self.path}") if found is not None else None
 
     def update(
         self,

@@ -25,8 +25,11 @@ from pbsync.sync.actions import (
     CreateHelpingMaterial,
     CreateProject,
     CreateTasks,
+    DeleteDuplicateHelpingMaterial,
+    DeleteDuplicateTask,
     DeleteHelpingMaterial,
     DeleteTask,
+    Duplicate,
     FieldChange,
     Plan,
     PublishProject,
@@ -36,7 +39,14 @@ from pbsync.sync.actions import (
 )
 from pbsync.sync.apply import Report, Reporter
 
-__all__ = ["ProgressReporter", "plan_json", "render_plan", "render_report", "summary"]
+__all__ = [
+    "ProgressReporter",
+    "describe_duplicate",
+    "plan_json",
+    "render_plan",
+    "render_report",
+    "summary",
+]
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +70,11 @@ def summary(plan: Plan) -> dict[str, int]:
         "create_tasks": plan.count(CreateTasks),
         "update_tasks": plan.count(UpdateTask),
         "delete_tasks": plan.count(DeleteTask),
+        "delete_duplicates": plan.count(DeleteDuplicateTask)
+        + plan.count(DeleteDuplicateHelpingMaterial),
         "conflicts": len(plan.conflicts),
         "remote_only": len(plan.remote_only),
+        "duplicates": len(plan.duplicates),
     }
 
 
@@ -93,6 +106,11 @@ def _action_json(action: Action) -> dict[str, Any]:
         out["task_id"], out["source"] = action.task_id, action.task.source
     if isinstance(action, DeleteTask):
         out["task_id"] = action.task.id
+    if isinstance(action, DeleteDuplicateTask):
+        out["task_id"], out["keep"] = action.task.id, action.keep
+    if isinstance(action, DeleteDuplicateHelpingMaterial):
+        out["name"], out["id"] = action.material.name, action.material.id
+        out["keep"] = action.keep
     return out
 
 
@@ -101,7 +119,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
     return {
         "project": plan.short_name,
         "project_id": plan.project_id,
-        "in_sync": plan.empty,
+        "in_sync": plan.in_sync,
         "summary": summary(plan),
         "actions": [_action_json(a) for a in plan.actions],
         "conflicts": [
@@ -115,6 +133,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         ],
         "remote_only": [{"kind": r.kind, "name": r.name, "id": r.id} for r in plan.remote_only],
         "blocked": [{"item": b.item, "reason": b.reason} for b in plan.blocked],
+        "duplicates": [d.to_json() for d in plan.duplicates],
         "notes": list(plan.notes),
     }
 
@@ -187,12 +206,48 @@ def _render_action(console: Console, action: Action) -> None:
         console.print(f"  [green]+ create {_n(len(action.tasks), 'task')}[/]{escape(where)}")
     elif isinstance(action, DeleteTask):
         console.print(f"  [red]- delete task[/] {action.task.id}")
+    elif isinstance(action, DeleteDuplicateTask):
+        console.print(f"  [red]- delete duplicate task[/] {action.task.id} (copy of {action.keep})")
+    elif isinstance(action, DeleteDuplicateHelpingMaterial):
+        what = f"{action.material.name} #{action.material.id} (copy of #{action.keep})"
+        console.print(f"  [red]- delete duplicate helping material[/] {escape(what)}")
+
+
+def _ids(ids: tuple[int, ...]) -> str:
+    shown = ", ".join(f"#{i}" for i in ids[:LIST_ITEMS])
+    return shown + (f" and {len(ids) - LIST_ITEMS} more" if len(ids) > LIST_ITEMS else "")
+
+
+def describe_duplicate(duplicate: Duplicate, *, done: bool = False) -> str:
+    """One line for an identity the server holds more than once, and what becomes of its copies.
+
+    Args:
+        duplicate: the copies.
+        done: the deletions happened (a push's report), rather than being planned.
+    """
+    d = duplicate
+    n = len(d.extra) + 1
+    parts = [f"#{d.keep} kept"]
+    if d.deleting:
+        parts.append(f"{_ids(d.deleting)} {'deleted' if done else 'to delete'}")
+    if d.answered:
+        parts.append(f"{_ids(d.answered)} kept: task runs (delete by hand if unwanted)")
+    if d.uncounted:
+        parts.append(f"{_ids(d.uncounted)} kept: task runs not counted")
+    others = tuple(i for i in d.left if i not in d.answered and i not in d.uncounted)
+    if others:
+        parts.append(f"push --dedupe deletes {_ids(others)}")
+    return f"duplicate {d.kind} {d.name}: {n} copies on the server; " + ", ".join(parts)
 
 
 def render_plan(console: Console, plan: Plan) -> None:
     """Print the plan grouped: actions (with field-level diffs), conflicts, remote-only, notes."""
-    if plan.empty:
+    if plan.in_sync:
         console.print(f"[green]{escape(plan.short_name)}: in sync[/], nothing to push.")
+    elif plan.empty:
+        console.print(
+            f"[bold]{escape(plan.short_name)}[/]: nothing to push, but the server holds copies"
+        )
     else:
         console.print(f"[bold]{escape(plan.short_name)}[/]: {_counts_line(plan)}")
         for action in plan.actions:
@@ -211,6 +266,10 @@ def render_plan(console: Console, plan: Plan) -> None:
         console.print(f"  [dim]remote only (kept; push --prune deletes them): {escape(names)}[/]")
     for blocked in plan.blocked:
         console.print(f"  [red]blocked[/] {escape(blocked.item)}: {escape(blocked.reason)}")
+    for duplicate in plan.duplicates[:LIST_ITEMS]:
+        console.print(f"  [yellow]{escape(describe_duplicate(duplicate))}[/]", highlight=False)
+    if len(plan.duplicates) > LIST_ITEMS:
+        console.print(f"  [yellow]... and {len(plan.duplicates) - LIST_ITEMS} more duplicates[/]")
     for note in plan.notes:
         console.print(f"  [dim]note: {escape(note)}[/]")
 
@@ -221,6 +280,9 @@ def _counts_line(plan: Plan) -> str:
         f"{_n(counts['create_tasks'], 'task')} to create" if counts["create_tasks"] else "",
         f"{_n(counts['update_tasks'], 'task')} to update" if counts["update_tasks"] else "",
         f"{_n(counts['delete_tasks'], 'task')} to delete" if counts["delete_tasks"] else "",
+        f"{_n(counts['delete_duplicates'], 'copy')} to delete".replace("copys", "copies")
+        if counts["delete_duplicates"]
+        else "",
         _n(len(plan.conflicts), "conflict") if plan.conflicts else "",
     ]
     text = ", ".join(p for p in parts if p)
@@ -262,6 +324,11 @@ def render_report(console: Console, report: Report) -> None:
     if not report.dry_run:
         spent = f" ({counts}, {report.seconds:.1f}s)"
     console.print(f"{verb} {text}{spent}.")
+    for duplicate in report.duplicates[:LIST_ITEMS]:
+        line = describe_duplicate(duplicate, done=True)
+        console.print(f"  {escape(line)} (another push, or a lost answer)", highlight=False)
+    if len(report.duplicates) > LIST_ITEMS:
+        console.print(f"  ... and {len(report.duplicates) - LIST_ITEMS} more duplicates")
 
 
 class ProgressReporter(Reporter):

@@ -43,7 +43,11 @@ def _not_found(short_name: str, conn: Connection) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.pass_context
 def diff(ctx: click.Context, directory: Path, as_json: bool) -> None:
-    """Show what `push` would change (exit 0: in sync, 2: changes, 1: error)."""
+    """Show what `push` would change (exit 0: in sync, 2: changes, 1: error).
+
+    Tasks or helping materials the server holds twice (a lost answer, two pushes at once) are
+    listed as duplicates and count as changes: the server does not match the folder.
+    """
     opts: GlobalOptions = ctx.obj
     out, err = consoles(as_json, opts.verbosity < 0)
     local = pbsync.load(directory, env=opts.env)
@@ -54,13 +58,14 @@ def diff(ctx: click.Context, directory: Path, as_json: bool) -> None:
         emit_json({**plan_json(plan), "requests": requests})
     else:
         render_plan(out, plan)
-    ctx.exit(EXIT_OK if plan.empty else EXIT_CHANGES)
+    ctx.exit(EXIT_OK if plan.in_sync else EXIT_CHANGES)
 
 
 @click.command(
     short_help="Make the server match the folder.",
     epilog="\b\nExamples:\n  pbsync push demo --yes\n  pbsync push demo --dry-run\n"
-    "  pbsync push demo --prune --yes   # also delete what the folder no longer has",
+    "  pbsync push demo --prune --yes   # also delete what the folder no longer has\n"
+    "  pbsync push demo --dedupe        # delete tasks the server holds twice",
 )
 @folder_argument
 @click.option("--dry-run", is_flag=True, help="Print the plan; send no write.")
@@ -69,6 +74,12 @@ def diff(ctx: click.Context, directory: Path, as_json: bool) -> None:
     "--force",
     is_flag=True,
     help="Override conflicts; delete answered tasks; publish over task runs.",
+)
+@click.option(
+    "--dedupe",
+    is_flag=True,
+    help="Delete extra copies of tasks and helping materials the server holds twice (the "
+    "lowest id stays; never a task with task runs).",
 )
 @click.option("--yes", "-y", is_flag=True, help="Do not ask before deleting or publishing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan and the report as JSON.")
@@ -79,6 +90,7 @@ def push(
     dry_run: bool,
     prune: bool,
     force: bool,
+    dedupe: bool,
     yes: bool,
     as_json: bool,
 ) -> None:
@@ -91,7 +103,7 @@ def push(
         with (
             connection(ctx, err, reporter) as conn,
             pbsync.start_push(
-                local, conn.client, prune=prune, force=force, target=conn.target
+                local, conn.client, prune=prune, force=force, target=conn.target, dedupe=dedupe
             ) as job,
         ):
             plan = job.plan
@@ -106,7 +118,7 @@ def push(
         reporter.close()
     if as_json:
         emit_json({"plan": plan_json(plan), "report": report.to_json()})
-    elif report.cancelled or not plan.empty:
+    elif report.cancelled or not plan.empty or report.duplicates:
         render_report(out, report)
     if report.cancelled:
         ctx.exit(EXIT_ERROR)

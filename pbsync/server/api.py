@@ -149,7 +149,9 @@ def _delete(res: Resource, oid: int) -> Response:
     store, row, _who = _writable_row(res, oid, "delete")
     store.delete(res, oid)
     if res.name in uploads.UPLOAD_RESOURCES:
-        uploads.detach(state().uploads, row.get("info"))  # as PYBOSSA's _file_delete
+        # as PYBOSSA's _file_delete: the file the info names goes too, even when another
+        # object's info names the same file (uploads are stored by user and file name)
+        uploads.detach(state().uploads, row.get("info"))
     return Response(status=204)
 
 

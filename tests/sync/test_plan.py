@@ -14,6 +14,7 @@ from pbsync.sync.actions import (
     CreateHelpingMaterial,
     CreateProject,
     CreateTasks,
+    DeleteDuplicateTask,
     DeleteHelpingMaterial,
     DeleteTask,
     PublishProject,
@@ -175,7 +176,8 @@ def test_prune_never_deletes_answered_tasks_without_force(
 def test_prune_deletes_helping_materials_and_duplicate_tasks() -> None:
     theirs = remote((task(T1, id=1, runs=0), task(T1, id=2, runs=0)), (material("x.png", id=5),))
     plan = make_plan(local((task(T1),)), theirs, prune=True)
-    assert [type(a) for a in plan.actions] == [DeleteHelpingMaterial, DeleteTask]
+    # the copy goes as a duplicate of the lowest id (never with task runs, even with --force)
+    assert [type(a) for a in plan.actions] == [DeleteHelpingMaterial, DeleteDuplicateTask]
     assert plan.actions[1].task.id == 2  # type: ignore[attr-defined]
 
 
