@@ -20,7 +20,16 @@ from pathlib import Path
 
 from pbsync.errors import ConfigError
 
-__all__ = ["CONFIG_NAME", "DEFAULT_PROFILE", "HIDDEN", "Settings", "mask", "resolve"]
+__all__ = [
+    "CONFIG_NAME",
+    "DEFAULT_PROFILE",
+    "HIDDEN",
+    "Settings",
+    "config_path",
+    "mask",
+    "resolve",
+    "write_profile",
+]
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +75,9 @@ def mask(text: str, key: str | None) -> str:
     return text.replace(key, HIDDEN) if key else text
 
 
-def _config_path(environ: Mapping[str, str]) -> Path:
-    home = environ.get("HOME")
+def config_path(environ: Mapping[str, str] | None = None) -> Path:
+    """`~/.pybossa.cfg`, with `HOME` from `environ` (default `os.environ`)."""
+    home = (os.environ if environ is None else environ).get("HOME")
     return (Path(home) if home else Path.home()) / CONFIG_NAME
 
 
@@ -109,7 +119,7 @@ def resolve(
             not an http(s) URL.
     """
     env = os.environ if environ is None else environ
-    server, file_key, section = _read_profile(_config_path(env), profile)
+    server, file_key, section = _read_profile(config_path(env), profile)
     if profile is not None and endpoint is None:
         # an explicit profile wins over the environment's endpoint
         chosen, source = server, f"~/{CONFIG_NAME} [{section}]"
@@ -135,3 +145,36 @@ def resolve(
 
 def _same_server(a: str, b: str | None) -> bool:
     return b is not None and a.rstrip("/") == b.rstrip("/")
+
+
+def write_profile(path: Path, profile: str, server: str, api_key: str) -> None:
+    """Set the section `profile` of pbs's config file at `path` to `server` and `api_key`.
+
+    Other sections are kept (their comments are not: configparser does not read them). The file
+    is written to a temporary file created with mode 0600 and renamed over the old one, so the key
+    is never readable by others, not even for a moment, and a crash leaves the old file whole.
+
+    Raises:
+        ConfigError: the existing file cannot be parsed, or `server` is not an http(s) URL.
+    """
+    if not server.startswith(("http://", "https://")):
+        raise ConfigError(f"server {server!r} is not an http(s) URL")
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(path, encoding="utf-8")
+    except configparser.Error as exc:
+        raise ConfigError(f"{path}: cannot parse: {exc}") from exc
+    if not parser.has_section(profile):
+        parser.add_section(profile)
+    parser.set(profile, "server", server.rstrip("/"))
+    parser.set(profile, "apikey", api_key)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            parser.write(handle)
+        os.chmod(temporary, 0o600)  # O_CREAT's mode is filtered by the umask; make it exact
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

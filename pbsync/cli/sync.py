@@ -10,11 +10,11 @@ from pathlib import Path
 import click
 
 import pbsync
-from pbsync.cli import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, GlobalOptions
+from pbsync.cli import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, GlobalOptions, global_options
 from pbsync.cli.common import connection, consoles, emit_json, folder_argument
 from pbsync.cli.output import ProgressReporter, plan_json, render_plan, render_report
 from pbsync.errors import PbsyncError, ProjectNotFoundError
-from pbsync.sync.actions import Plan
+from pbsync.sync.actions import DeleteHelpingMaterial, DeleteTask, Plan, PublishProject
 from pbsync.sync.apply import check
 from pbsync.target import Connection
 
@@ -41,6 +41,7 @@ def _not_found(short_name: str, conn: Connection) -> str:
 )
 @folder_argument
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@global_options
 @click.pass_context
 def diff(ctx: click.Context, directory: Path, as_json: bool) -> None:
     """Show what `push` would change (exit 0: in sync, 2: changes, 1: error).
@@ -83,6 +84,7 @@ def diff(ctx: click.Context, directory: Path, as_json: bool) -> None:
 )
 @click.option("--yes", "-y", is_flag=True, help="Do not ask before deleting or publishing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan and the report as JSON.")
+@global_options
 @click.pass_context
 def push(
     ctx: click.Context,
@@ -130,11 +132,26 @@ def _confirmed(plan: Plan, as_json: bool) -> bool:
         return True
     if not sys.stdin.isatty() and as_json:
         raise PbsyncError("this push deletes or publishes: confirm with --yes")
-    what = ", ".join(sorted({a.kind for a in plan.destructive}))
     try:
-        return click.confirm(f"Proceed ({what})?", default=False, err=True)
+        return click.confirm(_question(plan), default=False, err=True)
     except click.Abort:
         raise PbsyncError("not confirmed; nothing was sent (--yes skips the question)") from None
+
+
+def _question(plan: Plan) -> str:
+    """The confirmation in plain words: "Delete 3 tasks and publish the project?"."""
+    parts = []
+    for kind, one, many in (
+        (DeleteTask, "task", "tasks"),
+        (DeleteHelpingMaterial, "helping material", "helping materials"),
+    ):
+        n = plan.count(kind)
+        if n:
+            parts.append(f"{n:,} {one if n == 1 else many}")
+    words = [f"delete {' and '.join(parts)}"] if parts else []
+    if plan.count(PublishProject):
+        words.append("publish the project")
+    return " and ".join(words).capitalize() + "?"
 
 
 @click.command(
@@ -147,6 +164,7 @@ def _confirmed(plan: Plan, as_json: bool) -> bool:
 @click.option("--tasks/--no-tasks", default=True, help="Also write the tasks (default: yes).")
 @click.option("--force", is_flag=True, help="Overwrite local changes.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@global_options
 @click.pass_context
 def pull(
     ctx: click.Context,

@@ -68,7 +68,7 @@ def refuse_local_edits(
         listing = ", ".join(edited)
         raise PullError(
             f"pull would overwrite or remove local changes in: {listing} "
-            "(push them first, or pull with force to discard them)"
+            "(push them first, or run `pbsync pull --force` to discard them)"
         )
 
 
