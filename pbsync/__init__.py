@@ -136,9 +136,14 @@ def plan(
 
     Raises:
         pbsync.errors.ValidationError: the folder is invalid.
+        pbsync.errors.ProjectNotFoundError: the project was not found and no API key is set
+            (unpublished projects are invisible without one).
+        pbsync.errors.ConfigError: the project was not found and the server did not accept the
+            API key.
         pbclient.errors.PybossaError: the server could not be read.
     """
     from pbsync.folder.links import name_warnings
+    from pbsync.sync.keycheck import explain_missing
     from pbsync.sync.marker import load_unfinished
     from pbsync.sync.planner import make_plan
     from pbsync.sync.record import load_record
@@ -148,6 +153,9 @@ def plan(
     state = local.state
     short_name = state.project.short_name
     remote = RemoteProject.fetch(client, short_name, tasks=state.tasks is not None, owner=True)
+    if remote is None:
+        # a wrong key or none hides an unpublished project: say so rather than plan to create it
+        explain_missing(client, short_name)
     where = target or client.endpoint
     previous = load_record(local.folder, where, short_name)
     unfinished = None

@@ -64,7 +64,13 @@ def serve(
     path = db if db is not None else str(default_db_path())
     try:
         server = LocalServer(
-            path, api_key=api_key, host=host, port=port, rate_limit=rate_limit, testing=testing
+            path,
+            api_key=api_key,
+            host=host,
+            port=port,
+            rate_limit=rate_limit,
+            testing=testing,
+            log_requests=True,
         )
         server.start()
     except OSError as exc:
@@ -112,4 +118,12 @@ def _print_banner(
         console.print(f"  rate limit:    {rate_limit[0]} requests / {rate_limit[1]} s")
     if testing:
         console.print("  test controls: /_pbsync/reset, /_pbsync/faults, /_pbsync/stats")
-    console.print(f"  try: curl '{server.url}/api/project'   (Ctrl-C to stop)")
+    # an API list shows anonymous callers published projects only: a project just pushed is
+    # unpublished, and `curl .../api/project` would answer [] for it
+    console.print(f"  preview:       {server.url}/   (every project, drafts too)")
+    console.print(f"                 {server.url}/project/<short_name>/newtask   (try a task)")
+    console.print(
+        f"  your projects: curl -H 'Authorization: {server.api_key}' '{server.url}/api/project'"
+    )
+    console.print("                 (without the key, the API shows published projects only)")
+    console.print("  -v logs every request   (Ctrl-C to stop)")
