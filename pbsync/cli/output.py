@@ -20,6 +20,9 @@ from rich.text import Text
 
 from pbclient.client import Client
 from pbclient.retry import RateLimitWait
+from pbsync.cli.plantasks import task_lines
+from pbsync.cli.plantext import change_lines, short_value
+from pbsync.model import TaskState
 from pbsync.sync.actions import (
     Action,
     CreateHelpingMaterial,
@@ -33,6 +36,7 @@ from pbsync.sync.actions import (
     FieldChange,
     Plan,
     PublishProject,
+    RemoteOnly,
     UpdateHelpingMaterial,
     UpdateProject,
     UpdateTask,
@@ -91,6 +95,26 @@ def _change_json(change: FieldChange) -> dict[str, Any]:
     }
 
 
+def _task_json(task: TaskState) -> dict[str, Any]:
+    """A task in full: where it comes from, its info and attributes (every task, for `--json`)."""
+    return {
+        "source": task.source,
+        "info": _jsonable(task.info),
+        "n_answers": task.n_answers,
+        "priority_0": task.priority_0,
+        "quorum": task.quorum,
+        "calibration": task.calibration,
+    }
+
+
+def _remote_only_json(item: RemoteOnly) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": item.kind, "name": item.name, "id": item.id}
+    if item.task is not None:
+        out["info"] = _jsonable(item.task.info)
+        out["n_task_runs"] = item.task.n_task_runs
+    return out
+
+
 def _action_json(action: Action) -> dict[str, Any]:
     out: dict[str, Any] = {"action": action.kind}
     if isinstance(action, UpdateProject | UpdateHelpingMaterial | UpdateTask):
@@ -101,11 +125,15 @@ def _action_json(action: Action) -> dict[str, Any]:
         out["reupload"] = action.reupload
     if isinstance(action, CreateTasks):
         out["count"] = len(action.tasks)
-        out["sources"] = [t.source for t in action.tasks[:LIST_ITEMS]]
+        out["sources"] = [t.source for t in action.tasks]
+        out["tasks"] = [_task_json(t) for t in action.tasks]
     if isinstance(action, UpdateTask):
         out["task_id"], out["source"] = action.task_id, action.task.source
+        out["info"] = _jsonable(action.task.info)
     if isinstance(action, DeleteTask):
         out["task_id"] = action.task.id
+        out["info"] = _jsonable(action.task.info)
+        out["n_task_runs"] = action.task.n_task_runs
     if isinstance(action, DeleteDuplicateTask):
         out["task_id"], out["keep"] = action.task.id, action.keep
     if isinstance(action, DeleteDuplicateHelpingMaterial):
@@ -131,7 +159,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             }
             for c in plan.conflicts
         ],
-        "remote_only": [{"kind": r.kind, "name": r.name, "id": r.id} for r in plan.remote_only],
+        "remote_only": [_remote_only_json(r) for r in plan.remote_only],
         "blocked": [{"item": b.item, "reason": b.reason} for b in plan.blocked],
         "duplicates": [d.to_json() for d in plan.duplicates],
         "notes": list(plan.notes),
@@ -139,8 +167,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
 
 
 def _short(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return short_value(value)
 
 
 def _render_change(console: Console, change: FieldChange, indent: str = "    ") -> None:
@@ -159,37 +186,26 @@ def _render_change(console: Console, change: FieldChange, indent: str = "    ") 
         if len(lines) > DIFF_LINES:
             console.print(f"{indent}  ... {len(lines) - DIFF_LINES} more lines")
         return
-    details = change.details()
-    if details:
-        console.print(f"{indent}[bold]{escape(change.field)}[/]{drift}")
-        for line in details[:DIFF_LINES]:
-            console.print(f"{indent}  {escape(line)}", highlight=False)
+    lines = change_lines(change)
+    if len(lines) == 1 and lines[0].startswith(f"{change.field}: "):
+        field, _, values = lines[0].partition(": ")
+        console.print(f"{indent}[bold]{escape(field)}[/]: {escape(values)}{drift}", highlight=False)
         return
-    console.print(
-        f"{indent}[bold]{escape(change.field)}[/]: [red]{escape(_short(old))}[/] -> "
-        f"[green]{escape(_short(new))}[/]{drift}",
-        highlight=False,
-    )
+    console.print(f"{indent}[bold]{escape(change.field)}[/]{drift}")
+    for line in lines[:DIFF_LINES]:
+        console.print(f"{indent}  {escape(line)}", highlight=False)
+    if len(lines) > DIFF_LINES:
+        console.print(f"{indent}  ... {len(lines) - DIFF_LINES} more")
 
 
 def _render_action(console: Console, action: Action) -> None:
     if isinstance(action, CreateProject):
         console.print(f"  [green]+ create project[/] {escape(action.project.short_name)}")
-    elif isinstance(action, UpdateProject | UpdateTask | UpdateHelpingMaterial):
-        label = {
-            UpdateProject: "update project",
-            UpdateTask: "update task",
-            UpdateHelpingMaterial: "update helping material",
-        }[type(action)]
+    elif isinstance(action, UpdateProject | UpdateHelpingMaterial):
         what = ""
-        if isinstance(action, UpdateTask):
-            what = (
-                f" {action.task_id} ({action.task.source})"
-                if action.task.source
-                else f" {action.task_id}"
-            )
-        elif isinstance(action, UpdateHelpingMaterial):
+        if isinstance(action, UpdateHelpingMaterial):
             what = f" {action.material.name}" + (" (new file)" if action.reupload else "")
+        label = "update project" if isinstance(action, UpdateProject) else "update helping material"
         console.print(f"  [yellow]~ {label}[/]{escape(what)}")
         for change in action.changes:
             _render_change(console, change)
@@ -199,13 +215,6 @@ def _render_action(console: Console, action: Action) -> None:
         console.print(f"  [green]+ create helping material[/] {escape(action.material.name)}")
     elif isinstance(action, DeleteHelpingMaterial):
         console.print(f"  [red]- delete helping material[/] {escape(action.material.name)}")
-    elif isinstance(action, CreateTasks):
-        first, last = action.tasks[0].source, action.tasks[-1].source
-        where = f" ({first} .. {last})" if first and last and first != last else ""
-        where = f" ({first})" if first and first == last else where
-        console.print(f"  [green]+ create {_n(len(action.tasks), 'task')}[/]{escape(where)}")
-    elif isinstance(action, DeleteTask):
-        console.print(f"  [red]- delete task[/] {action.task.id}")
     elif isinstance(action, DeleteDuplicateTask):
         console.print(f"  [red]- delete duplicate task[/] {action.task.id} (copy of {action.keep})")
     elif isinstance(action, DeleteDuplicateHelpingMaterial):
@@ -240,8 +249,16 @@ def describe_duplicate(duplicate: Duplicate, *, done: bool = False) -> str:
     return f"duplicate {d.kind} {d.name}: {n} copies on the server; " + ", ".join(parts)
 
 
-def render_plan(console: Console, plan: Plan) -> None:
-    """Print the plan grouped: actions (with field-level diffs), conflicts, remote-only, notes."""
+#: actions shown by `task_lines` (grouped, summarised) rather than one by one
+TASK_ACTIONS = (CreateTasks, UpdateTask, DeleteTask)
+
+
+def render_plan(console: Console, plan: Plan, *, all_tasks: bool = False) -> None:
+    """Print the plan grouped: actions (with field-level diffs), conflicts, remote-only, notes.
+
+    Tasks are shown by content, tasks sharing a change as one group, the first few of each
+    group listed; `all_tasks` lists every one (`diff --tasks`).
+    """
     if plan.in_sync:
         console.print(f"[green]{escape(plan.short_name)}: in sync[/], nothing to push.")
     elif plan.empty:
@@ -251,7 +268,12 @@ def render_plan(console: Console, plan: Plan) -> None:
     else:
         console.print(f"[bold]{escape(plan.short_name)}[/]: {_counts_line(plan)}")
         for action in plan.actions:
-            _render_action(console, action)
+            if not isinstance(action, TASK_ACTIONS):
+                _render_action(console, action)
+    for line in task_lines(plan, all_tasks):
+        text = escape(line.text)
+        styled = f"[{line.style}]{text}[/]" if line.style else text
+        console.print(" " * line.indent + styled, highlight=False)
     for conflict in plan.conflicts:
         console.print(
             f"  [bold red]conflict[/] {escape(conflict.item)} {escape(conflict.field)}: "
@@ -259,9 +281,10 @@ def render_plan(console: Console, plan: Plan) -> None:
             f"[red]{escape(_short(conflict.remote))}[/] (both changed since the last push)",
             highlight=False,
         )
-    if plan.remote_only:
-        names = ", ".join(r.name for r in plan.remote_only[:LIST_ITEMS])
-        more = len(plan.remote_only) - LIST_ITEMS
+    remote_only = [r for r in plan.remote_only if r.task is None]  # tasks: by content, above
+    if remote_only:
+        names = ", ".join(r.name for r in remote_only[:LIST_ITEMS])
+        more = len(remote_only) - LIST_ITEMS
         names += f" and {more} more" if more > 0 else ""
         console.print(f"  [dim]remote only (kept; push --prune deletes them): {escape(names)}[/]")
     for blocked in plan.blocked:
@@ -275,19 +298,26 @@ def render_plan(console: Console, plan: Plan) -> None:
 
 
 def _counts_line(plan: Plan) -> str:
+    """What the plan does, by verb and kind: "create 1 project, 2 helping materials, 5 tasks"."""
     counts = summary(plan)
-    parts = [
-        f"{_n(counts['create_tasks'], 'task')} to create" if counts["create_tasks"] else "",
-        f"{_n(counts['update_tasks'], 'task')} to update" if counts["update_tasks"] else "",
-        f"{_n(counts['delete_tasks'], 'task')} to delete" if counts["delete_tasks"] else "",
-        f"{_n(counts['delete_duplicates'], 'copy')} to delete".replace("copys", "copies")
-        if counts["delete_duplicates"]
-        else "",
-        _n(len(plan.conflicts), "conflict") if plan.conflicts else "",
-    ]
-    text = ", ".join(p for p in parts if p)
-    n = len(plan.actions)
-    return f"{n} action{'s' if n != 1 else ''}" + (f" ({text})" if text else "")
+    verbs = []
+    for verb in ("create", "update", "delete"):
+        kinds = [
+            _n(counts[f"{verb}_project"], "project") if counts.get(f"{verb}_project") else "",
+            _n(counts[f"{verb}_helping"], "helping material") if counts[f"{verb}_helping"] else "",
+            _n(counts[f"{verb}_tasks"], "task") if counts[f"{verb}_tasks"] else "",
+        ]
+        if any(kinds):
+            verbs.append(f"{verb} " + ", ".join(k for k in kinds if k))
+    if counts["delete_duplicates"]:
+        verbs.append(
+            f"delete {_n(counts['delete_duplicates'], 'extra copy')}".replace("copys", "copies")
+        )
+    if counts["publish"]:
+        verbs.append("publish")
+    if plan.conflicts:
+        verbs.append(_n(len(plan.conflicts), "conflict"))
+    return "; ".join(verbs)
 
 
 def _n(count: int, noun: str) -> str:

@@ -37,13 +37,21 @@ def _not_found(short_name: str, conn: Connection) -> str:
 
 @click.command(
     short_help="Show what a push would change.",
-    epilog="\b\nExamples:\n  pbsync diff demo\n  pbsync diff --json demo | jq .summary",
+    epilog="\b\nExamples:\n  pbsync diff demo\n"
+    "  pbsync diff demo --tasks   # every task, not the first few\n"
+    "  pbsync diff --json demo | jq .summary",
 )
 @folder_argument
-@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option(
+    "--tasks",
+    "all_tasks",
+    is_flag=True,
+    help="List every task to create, update or delete (default: the first few of each group).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (every task).")
 @global_options
 @click.pass_context
-def diff(ctx: click.Context, directory: Path, as_json: bool) -> None:
+def diff(ctx: click.Context, directory: Path, all_tasks: bool, as_json: bool) -> None:
     """Show what `push` would change (exit 0: in sync, 2: changes, 1: error).
 
     Tasks or helping materials the server holds twice (a lost answer, two pushes at once) are
@@ -58,7 +66,7 @@ def diff(ctx: click.Context, directory: Path, as_json: bool) -> None:
     if as_json:
         emit_json({**plan_json(plan), "requests": requests})
     else:
-        render_plan(out, plan)
+        render_plan(out, plan, all_tasks=all_tasks)
     ctx.exit(EXIT_OK if plan.in_sync else EXIT_CHANGES)
 
 

@@ -47,15 +47,6 @@ class FieldChange:
     new: Any
     drift: bool = False
 
-    def details(self) -> list[str]:
-        """Field-level differences inside structured values (deepdiff), one line each."""
-        if not isinstance(self.old, Mapping | list) or not isinstance(self.new, Mapping | list):
-            return []
-        from deepdiff import DeepDiff  # only when a plan is shown in detail: a slow import
-
-        diff = DeepDiff(self.old, self.new, ignore_numeric_type_changes=True, verbose_level=2)
-        return [line for line in diff.pretty().splitlines() if line.strip()]
-
 
 @dataclass(frozen=True)
 class Action:
@@ -227,12 +218,16 @@ class Conflict:
 
 @dataclass(frozen=True)
 class RemoteOnly:
-    """Something on the server the folder does not define (kept unless pruning)."""
+    """Something on the server the folder does not define (kept unless pruning).
+
+    `task` is the server's task (kind "task"), so that a plan can show it by content.
+    """
 
     kind: str
     name: str
     id: int | None
     n_task_runs: int | None = None
+    task: TaskState | None = None
 
 
 @dataclass(frozen=True)

@@ -404,7 +404,7 @@ class _Builder:
         for task in tasks:
             label = f"task {task.id}"
             if not self.prune:
-                self.remote_only.append(RemoteOnly("task", label, task.id, task.n_task_runs))
+                self.remote_only.append(RemoteOnly("task", label, task.id, task.n_task_runs, task))
             elif self.force or task.n_task_runs == 0:
                 self.actions.append(DeleteTask(task))
             else:
