@@ -95,10 +95,10 @@ def build_layout(
         PullError: a task file cannot hold the server's tasks in its format (which and why).
     """
     builder = _Builder(existing, ignore, env, Layout(), dict(task_files or {}))
+    builder.editing = editing = toml_text is not None
     doc = builder.document(state.project)
     doc["helping"] = builder.helping(state.helping_materials)
     builder.tasks(state.tasks, state.task_key_fields, doc)
-    editing = toml_text is not None
     # an emptied table of an existing project.toml is merged, not dropped: its folder-only
     # settings (`[tasks] files`) stay
     doc = {
@@ -119,6 +119,8 @@ class _Builder:
     task_files: dict[str, bytes] = field(default_factory=dict)
     #: project.info keys the server has but pull leaves as the folder has them
     kept_info: set[str] = field(default_factory=set)
+    #: an existing project.toml is edited (its unset optional [project] fields stay unset)
+    editing: bool = False
 
     def keep(self, path: tuple[str, ...], value: Any) -> bool:
         """Whether a key of the existing project.toml that pull did not write stays.
@@ -150,6 +152,8 @@ class _Builder:
             "description": fields.description,
         }  # fmt: skip
         for name in ("category", "webhook", *PROJECT_DEFAULTS):
+            if self.editing and name not in _get(self.existing, ("project",)):
+                continue  # unmanaged in this folder (a push never sends it): it stays so
             value = getattr(fields, name)
             if value not in (None, "") and value != PROJECT_DEFAULTS.get(name):
                 project[name] = value

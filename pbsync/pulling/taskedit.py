@@ -74,8 +74,9 @@ def update_task_files(
         if not editable:
             names = ", ".join(files)
             raise PullError(
-                f"{len(server)} new task(s) on the server, but pull cannot add rows to {names} "
-                f"(it edits only {', '.join(EDITABLE)} files): add a tasks.jsonl to [tasks] files"
+                f"{names}: pull cannot add the server's {len(server)} new task(s): it edits only "
+                f"{' and '.join(EDITABLE)} task files (nothing was written); convert it, or list "
+                "an (empty) tasks.jsonl in [tasks] files to receive them"
             )
         editable[-1].appended = sorted(server.values(), key=lambda t: (t.id is None, t.id or 0))
     out = {}
