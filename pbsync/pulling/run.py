@@ -36,7 +36,13 @@ from pbsync.pulling.download import Link, TransientError, fetch_file
 from pbsync.pulling.guard import changed_files, refuse_local_edits, stale_files
 from pbsync.pulling.layout import SERVER_INFO_KEYS, Layout, build_layout
 from pbsync.pulling.staging import Commit, Staging
-from pbsync.pulling.write import check_target, read_existing, safe_name
+from pbsync.pulling.write import (
+    check_target,
+    read_existing,
+    read_task_files,
+    read_toml_text,
+    safe_name,
+)
 from pbsync.sync.record import check_state_files, load_record, record_of, save_record
 from pbsync.sync.remote import RemoteProject
 
@@ -153,8 +159,14 @@ class _Pull:
         """
         ignore = self._ignore()
         links: dict[int | None, str] = {}
+        # an existing folder keeps its layout: its own project.toml and task files are edited
+        toml_text = read_toml_text(self.folder) if self.existing else None
+        task_files = read_task_files(self.folder, self.existing, ignore) if self.tasks else {}
         while True:
-            layout = build_layout(_as_links(remote, links), self.existing, ignore, self.env)
+            layout = build_layout(
+                _as_links(remote, links), self.existing, ignore, self.env,
+                toml_text=toml_text, task_files=task_files,
+            )  # fmt: skip
             stale = stale_files(self.folder, layout.files, layout.downloads, ignore)
             changed = changed_files(self.folder, layout.files, layout.downloads)
             if not self.force:
