@@ -346,7 +346,8 @@ def render_report(console: Console, report: Report) -> None:
     if report.cancelled:
         console.print("Cancelled; nothing was sent.")
         return
-    verb = "Would" if report.dry_run else "Done:"
+    # "Dry run, nothing sent: 1 project would be updated" reads; "Would 1 project updated" did not
+    verb = "Dry run, nothing sent; it would have:" if report.dry_run else "Done:"
     text = summary_line(report)
     # the planning reads count too: requests are what a PYBOSSA's rate limit spends
     counts = f"{_n(report.requests, 'request')}, {_n(report.writes, 'write')}"

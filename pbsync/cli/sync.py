@@ -205,6 +205,7 @@ def pull(
     written = len(getattr(result, "written", ()))
     n_tasks = getattr(result, "n_tasks", None)
     tasks_text = f", {n_tasks:,} tasks" if n_tasks is not None else ""
-    out.print(f"Pulled {short_name} into {folder}: {written} files written{tasks_text}.")
+    files = f"{written} file{'' if written == 1 else 's'} written"
+    out.print(f"Pulled {short_name} into {folder}: {files}{tasks_text}.")
     for warning in getattr(result, "warnings", ()):
         err.print(f"[yellow]warning:[/] {warning}")
