@@ -33,10 +33,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Skip tests marked `faults` or `local_only` against an external PYBOSSA."""
     if _external() is None:
         return
-    skip = pytest.mark.skip(reason="needs the local server (external PYBOSSA configured)")
+    generic = "needs the local server (external PYBOSSA configured)"
     for item in items:
         if "faults" in item.keywords or "local_only" in item.keywords:
-            item.add_marker(skip)
+            marker = item.get_closest_marker("local_only")
+            why = marker.kwargs.get("reason") if marker is not None else None
+            item.add_marker(
+                pytest.mark.skip(reason=f"local server only: {why}" if why else generic)
+            )
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from waitress import wasyncore
 from waitress.server import create_server
 
 from pbsync.server.app import ServerState, create_app
+from pbsync.server.context import MAX_JSON_BYTES
 from pbsync.server.faults import FaultInjector, RequestStats
 from pbsync.server.ratelimit import DEFAULT_WINDOW, RateLimiter, parse_rate_limit
 from pbsync.server.store import Store
@@ -41,6 +42,8 @@ class LocalServer:
         port: port (0 picks a free one; see `url`).
         rate_limit: None (off), N, (N, seconds) or "N/SECONDS".
         testing: also serve the `/_pbsync/*` controls over HTTP.
+        max_body: JSON bodies over this many bytes are refused with 413 (None: no cap, as
+            PYBOSSA; the 1 MiB default is what a PYBOSSA behind a default nginx refuses).
     """
 
     def __init__(
@@ -52,6 +55,7 @@ class LocalServer:
         port: int = 0,
         rate_limit: int | tuple[int, int] | str | None = None,
         testing: bool = False,
+        max_body: int | None = MAX_JSON_BYTES,
     ) -> None:
         self.db = str(db)
         self.host = host
@@ -66,6 +70,7 @@ class LocalServer:
             uploads=self.uploads,
             limiter=RateLimiter(limit, window),
             testing=testing,
+            max_body=max_body,
         )
         self._server: Any = None
         self._thread: threading.Thread | None = None

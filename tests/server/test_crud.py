@@ -59,6 +59,22 @@ TASK_KEYS = sorted(
         "state",
     ]
 )
+#: what an admin sees of any user and a user of themselves: never the API key or the flags
+USER_KEYS = sorted(
+    [
+        "created",
+        "email_addr",
+        "fullname",
+        "id",
+        "info",
+        "locale",
+        "n_answers",
+        "name",
+        "rank",
+        "registered_ago",
+        "score",
+    ]
+)
 CATEGORY_KEYS = sorted(["created", "description", "id", "info", "name", "short_name"])
 HM_KEYS = sorted(["created", "id", "info", "media_url", "priority", "project_id"])
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?$")
@@ -86,7 +102,7 @@ def test_get_adds_link_and_parent_links(admin: Api) -> None:
         f"<link rel='self' title='project' href='{admin.endpoint}/api/project/{project['id']}'/>"
     )
     assert got["links"] == [
-        f"<link rel='parent' title='category' href='{admin.endpoint}/api/category/1'/>"
+        f"<link rel='category' title='category' href='{admin.endpoint}/api/category/1'/>"
     ]
     task = admin.task(project["id"])
     got_task = admin.ok("GET", f"/api/task/{task['id']}")
@@ -194,6 +210,17 @@ def test_category_crud_by_admin(admin: Api) -> None:
     body = {"name": "C", "short_name": "pbsynctest_c", "description": "x"}
     cat = admin.ok("POST", "/api/category", json=body)
     assert sorted(cat) == CATEGORY_KEYS
+    changed = admin.ok("PUT", f"/api/category/{cat['id']}", json={"description": "y"})
+    assert changed["description"] == "y"
+    assert admin.delete(f"/api/category/{cat['id']}").status_code == 204
+
+
+@pytest.mark.local_only(
+    reason="PYBOSSA's 24 h category cache refuses a new category to projects: kept usable here"
+)
+def test_a_new_category_is_usable_and_cannot_go_while_in_use(admin: Api) -> None:
+    body = {"name": "C", "short_name": "pbsynctest_c", "description": "x"}
+    cat = admin.ok("POST", "/api/category", json=body)
     project = admin.project(category_id=cat["id"])
     assert project["category_id"] == cat["id"]
     changed = admin.ok("PUT", f"/api/category/{cat['id']}", json={"description": "y"})
@@ -217,10 +244,10 @@ def test_helping_material_json(admin: Api) -> None:
 
 def test_users_read_only(admin: Api, anon: Api) -> None:
     users = anon.ok("GET", "/api/user")
-    assert all(sorted(u) == ["link", "locale", "name"] for u in users)
-    match = re.search(r"/api/user/(\d+)'", users[0]["link"])
-    assert match is not None
-    me = admin.ok("GET", f"/api/user/{match.group(1)}")
-    assert "email_addr" in me
+    assert all(sorted(u) == ["locale", "name"] for u in users)
+    mine = admin.ok("GET", "/api/user")
+    assert all(sorted(u) == USER_KEYS for u in mine)
+    me = admin.ok("GET", f"/api/user/{mine[0]['id']}")
+    assert sorted(me) == USER_KEYS
     resp = admin.post("/api/user", json={"name": "x"})
     assert resp.status_code == 405
