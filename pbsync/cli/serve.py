@@ -48,6 +48,14 @@ def _rate_limit(
     metavar="N[/SECONDS]",
     help="Refuse requests beyond N per endpoint and client IP per window (default 900 s).",
 )
+@click.option(
+    "--max-body",
+    default=1024 * 1024,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Refuse JSON bodies over this many bytes with 413 (0: no cap, as PYBOSSA itself; "
+    "the default is what a PYBOSSA behind a default nginx refuses).",
+)
 @click.option("--testing", is_flag=True, help="Serve the /_pbsync/* test controls (faults, stats).")
 def serve(
     host: str,
@@ -55,6 +63,7 @@ def serve(
     db: str | None,
     api_key: str | None,
     rate_limit: tuple[int, int] | None,
+    max_body: int,
     testing: bool,
 ) -> None:
     """Run a local PYBOSSA-compatible server (Ctrl-C stops it)."""
@@ -71,6 +80,7 @@ def serve(
             rate_limit=rate_limit,
             testing=testing,
             log_requests=True,
+            max_body=max_body or None,
         )
         server.start()
     except OSError as exc:

@@ -177,8 +177,8 @@ def new_task(project_id: int) -> Response:
         raise ApiError("NotFound")
     who = caller()
     tasks = workflow.new_tasks(store, project, who, request.args)
-    base = base_url()
-    objs = [present.with_links(schema.TASK, dict(t), t, base) for t in tasks]
+    # PYBOSSA hands tasks out as plain dicts: no `link`/`links`, unlike a GET of the task
+    objs = [dict(t) for t in tasks]
     if not objs:
         return json_response({})
     if len(objs) == 1:
@@ -197,22 +197,31 @@ def user_progress(key: str) -> Response:
 @bp.route("/api/globalstats", methods=["GET"])
 @api_view("globalstats")
 def global_stats() -> Response:
-    """Return site-wide counts."""
+    """Return site-wide counts in PYBOSSA's shape (its figures come from caches; these are live)."""
     store = state().store
 
     def count(sql: str) -> int:
         return int(store.query(sql)[0][0])
 
-    categories = [
-        {r["short_name"]: count(f"SELECT COUNT(*) FROM project WHERE category_id = {int(r['id'])}")}
-        for r in store.query("SELECT id, short_name FROM category ORDER BY id")
-    ]
+    n_tasks, n_runs = count("SELECT COUNT(*) FROM task"), count("SELECT COUNT(*) FROM taskrun")
+    anonymous = "SELECT COUNT(DISTINCT user_ip) FROM taskrun WHERE user_id IS NULL"
+    # per category: published projects, only for categories that have one; then featured, draft
+    used = store.query(
+        "SELECT c.short_name, COUNT(*) FROM category c JOIN project p ON p.category_id = c.id"
+        " WHERE p.published = 1 GROUP BY c.id ORDER BY c.id"
+    )
+    categories = [{str(name): int(n)} for name, n in used]
+    categories.append({"featured": count("SELECT COUNT(*) FROM project WHERE featured = 1")})
+    categories.append({"draft": count("SELECT COUNT(*) FROM project WHERE published = 0")})
     return json_response(
         {
             "n_projects": count("SELECT COUNT(*) FROM project"),
-            "n_pending_tasks": count("SELECT COUNT(*) FROM task WHERE state != 'completed'"),
-            "n_users": count("SELECT COUNT(*) FROM user"),
-            "n_task_runs": count("SELECT COUNT(*) FROM taskrun"),
+            "n_users": count("SELECT COUNT(*) FROM user") + count(anonymous),
+            "n_tasks": n_tasks,
+            "n_task_runs": n_runs,
+            # PYBOSSA's own arithmetic: tasks minus task runs, negative once tasks get answers
+            "n_pending_tasks": n_tasks - n_runs,
+            "n_results": count("SELECT COUNT(*) FROM result"),
             "categories": categories,
         }
     )

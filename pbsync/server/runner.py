@@ -12,6 +12,7 @@ from waitress import wasyncore
 from waitress.server import create_server
 
 from pbsync.server.app import ServerState, create_app
+from pbsync.server.context import MAX_JSON_BYTES
 from pbsync.server.faults import FaultInjector, RequestStats
 from pbsync.server.ratelimit import DEFAULT_WINDOW, RateLimiter, parse_rate_limit
 from pbsync.server.requestlog import RequestLog
@@ -43,6 +44,8 @@ class LocalServer:
         rate_limit: None (off), N, (N, seconds) or "N/SECONDS".
         testing: also serve the `/_pbsync/*` controls over HTTP.
         log_requests: log one line per request at INFO (`pbsync serve`); else at DEBUG.
+        max_body: JSON bodies over this many bytes are refused with 413 (None: no cap, as
+            PYBOSSA; the 1 MiB default is what a PYBOSSA behind a default nginx refuses).
     """
 
     def __init__(
@@ -55,6 +58,7 @@ class LocalServer:
         rate_limit: int | tuple[int, int] | str | None = None,
         testing: bool = False,
         log_requests: bool = False,
+        max_body: int | None = MAX_JSON_BYTES,
     ) -> None:
         self.db = str(db)
         self.log_level = logging.INFO if log_requests else logging.DEBUG
@@ -70,6 +74,7 @@ class LocalServer:
             uploads=self.uploads,
             limiter=RateLimiter(limit, window),
             testing=testing,
+            max_body=max_body,
         )
         self._server: Any = None
         self._thread: threading.Thread | None = None

@@ -108,18 +108,17 @@ def form_body(*, require_project: bool) -> dict[str, Any]:
     """Return a multipart request's form fields as a body (`project_id` int, `info` decoded).
 
     Raises:
-        ApiError: 400 BadRequest for a body that is not multipart at all (no boundary, nothing
-            parsed), 500 KeyError without `project_id` (as PYBOSSA), 415 for unparsable values.
+        ApiError: 500 KeyError without `project_id` on a create, malformed bodies included
+            (werkzeug parses them as an empty form; PYBOSSA then fails so); 400 BadRequest for
+            a malformed body on an update; 415 for unparsable values.
     """
     form = request.form
+    if require_project and "project_id" not in form:
+        raise ApiError("KeyError", "'project_id'")
     if not request.mimetype_params.get("boundary") or (
         not form and not request.files and (request.content_length or 0) > 0
     ):
-        # werkzeug silently parses such a body as an empty form; PYBOSSA would then fail with a
-        # 500 KeyError, but the request is malformed, not the server broken
         raise ApiError("BadRequest", "The multipart body has no boundary or no parts")
-    if require_project and "project_id" not in form:
-        raise ApiError("KeyError", "'project_id'")
     data: dict[str, Any] = {}
     for key in form:
         value = form[key]
