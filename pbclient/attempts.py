@@ -23,11 +23,14 @@ __all__ = [
     "error_cause",
     "is_network_error",
     "maybe_applied",
+    "network_retries",
     "origin",
     "transport_error",
 ]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+#: host names of this machine: nothing restarts there within a retry's back-off
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +72,37 @@ def is_network_error(exc: requests.RequestException) -> bool:
     return isinstance(
         exc, requests.ConnectionError | requests.Timeout | requests.exceptions.ChunkedEncodingError
     )
+
+
+def is_refused(exc: BaseException) -> bool:
+    """True when the connection was refused (nothing listens on the port)."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ConnectionRefusedError):
+            return True
+        # requests wraps urllib3's MaxRetryError, whose `reason` is the NewConnectionError
+        # raised from the socket's ConnectionRefusedError
+        pending += [current.__cause__, current.__context__, getattr(current, "reason", None)]
+        pending += [arg for arg in current.args if isinstance(arg, BaseException)]
+    return False
+
+
+def network_retries(exc: BaseException, url: str, retries: int) -> int:
+    """How many retries a network error on `url` is worth, of the policy's `retries`.
+
+    A refused connection means nothing listens: on this machine that will not change within a
+    back-off (a typo'd port, a server not started), so it fails at once; elsewhere one short
+    retry covers a server restarting behind a load balancer. Other errors get every retry.
+    """
+    if not is_refused(exc):
+        return retries
+    host = urlsplit(url).hostname or ""
+    return 0 if host.lower() in _LOOPBACK or host.startswith("127.") else min(retries, 1)
 
 
 def error_cause(exc: BaseException, api_key: str | None) -> BaseException | None:

@@ -43,6 +43,7 @@ from pbclient.attempts import (
     error_cause,
     is_network_error,
     maybe_applied,
+    network_retries,
     origin,
     transport_error,
 )
@@ -309,7 +310,7 @@ class Client(Managers):
         applied = maybe_applied(exc)
         call.attempt += 1
         retryable = is_network_error(exc) and (call.safe or not applied)
-        if retryable and call.attempt <= self.retry.retries:
+        if retryable and call.attempt <= network_retries(exc, call.url, self.retry.retries):
             self._backoff(call.attempt, call.method, call.path, repr(exc))
             return
         error = transport_error(exc, call.method, call.url, applied, self._api_key)

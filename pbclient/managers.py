@@ -20,12 +20,15 @@ import json
 import logging
 import os
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from pbclient.answers import check_object, check_rows
 from pbclient.errors import InvalidDataError, error_from_response
 from pbclient.pagination import MAX_PAGE_SIZE, iter_pages
+from pbclient.reconcile import create_once, info_contains
 from pbclient.resources import (
     Category,
     HelpingMaterial,
@@ -35,7 +38,7 @@ from pbclient.resources import (
     TaskRun,
     User,
 )
-from pbclient.uploads import MultipartBody, check_extension
+from pbclient.uploads import MultipartBody, check_upload_name
 
 if TYPE_CHECKING:
     import requests
@@ -220,8 +223,8 @@ class TaskRunManager(Manager[TaskRun]):
         if file_path is None:
             return super().create(obj, **fields)
         data = {**(obj.data if isinstance(obj, Resource) else obj or {}), **fields}
-        answer = _upload(self._client, "POST", self.path, data, file_path, allow_any_extension)
-        return self._wrap(answer, f"POST {self.path}")
+        upload = _Upload(file_path, None, allow_any_extension)
+        return self._wrap(upload.send(self._client, "POST", self.path, data), f"POST {self.path}")
 
 
 class ResultManager(Manager[Result]):
@@ -250,23 +253,70 @@ class HelpingMaterialManager(Manager[HelpingMaterial]):
         media_url: str | None = None,
         priority: float = 0.0,
         allow_any_extension: bool = False,
+        upload_name: str | None = None,
+        after_id: int | None = None,
     ) -> HelpingMaterial:
         """Create a helping material, uploading `file_path` (one multipart request) if given.
 
         A multipart form carries no priority (PYBOSSA reads only `project_id` and `info` from
         it), so a file with a non-zero `priority` costs a second request that sets it.
+        PYBOSSA stores the file under `upload_name` (default: the file's own name) in one
+        folder per user: two uploads of one user under the same name share one file.
+
+        Args:
+            project_id: the project (or its id).
+            info: the material's info.
+            file_path: a file to upload.
+            media_url: a link, for a material without a file.
+            priority: its priority.
+            allow_any_extension: upload a file PYBOSSA would not store.
+            upload_name: the name the file is uploaded (and stored) under.
+            after_id: the project's highest helping material id before this call, if known:
+                then a POST whose answer was lost is looked for among the materials above it
+                (one GET: the info sent, and the link, must match) before it is sent again.
+                Without it such a failure is raised: nothing else could tell the material
+                apart from an identical older one.
 
         Raises:
-            InvalidDataError: the file's extension would not be stored (see `check_extension`).
+            InvalidDataError: the file would not be stored or served under that name (see
+                `check_upload_name`).
+            TransportError, ServerError: no answer (with `after_id`: after the retries and
+                look-ups found nothing).
         """
-        data = {"project_id": id_of(project_id), "info": dict(info or {}), "priority": priority}
-        if file_path is None:
-            return super().create(data, media_url=media_url)
-        answer = _upload(self._client, "POST", self.path, data, file_path, allow_any_extension)
-        created = self._wrap(answer, f"POST {self.path}")
+        pid, sent = id_of(project_id), dict(info or {})
+        data = {"project_id": pid, "info": sent, "priority": priority}
+
+        def post() -> HelpingMaterial:
+            if file_path is None:
+                return super(HelpingMaterialManager, self).create(data, media_url=media_url)
+            upload = _Upload(file_path, upload_name, allow_any_extension)
+            answer = upload.send(self._client, "POST", self.path, data)
+            return self._wrap(answer, f"POST {self.path}")
+
+        if after_id is None:
+            created = post()
+        else:
+            wanted = None if file_path is not None else media_url
+
+            def find() -> HelpingMaterial | None:
+                return self._created_after(pid, after_id, sent, wanted)
+
+            created = create_once(post, find, rounds=self._client.retry.retries + 1)
         if priority and created.data.get("priority") != priority:
             return super().update(created, priority=priority)
         return created
+
+    def _created_after(
+        self, project_id: int, after_id: int, info: Mapping[str, Any], media_url: str | None
+    ) -> HelpingMaterial | None:
+        """The newest material above `after_id` holding `info` (and `media_url`, for a link)."""
+        found = None
+        for row in self.rows(project_id=project_id, last_id=after_id):
+            if info_contains(row.get("info"), info) and (
+                media_url is None or row.get("media_url") == media_url
+            ):
+                found = row
+        return self._wrap(found, f"GET {self.path}") if found is not None else None
 
     def update(
         self,
@@ -275,12 +325,14 @@ class HelpingMaterialManager(Manager[HelpingMaterial]):
         *,
         file_path: str | os.PathLike[str] | None = None,
         allow_any_extension: bool = False,
+        upload_name: str | None = None,
         **fields: Any,
     ) -> HelpingMaterial:
         """Update changed fields; with `file_path`, replace the file (multipart PUT) too.
 
-        The form carries `project_id` and `info`; other changed fields (`priority`) follow in a
-        second request, sent only when they changed.
+        PYBOSSA's multipart PUT sets only the file (`media_url`, `info.container`,
+        `info.file_name`) and ignores the form's other fields, so the changed ones (`info`,
+        `priority`) follow in a JSON PUT, sent only when the server's answer differs from them.
         """
         if file_path is None:
             return super().update(obj, **fields)
@@ -291,36 +343,48 @@ class HelpingMaterialManager(Manager[HelpingMaterial]):
         rest = {
             k: v
             for k, v in changed.items()
-            if k not in _FORM_FIELDS and k in HelpingMaterial.writable
+            if k not in ("project_id", "media_url") and k in HelpingMaterial.writable
         }
         data = {k: v for k, v in obj.data.items() if k in HelpingMaterial.writable}
         url = f"{self.path}/{id_of(obj)}"
-        answer = _upload(self._client, "PUT", url, data, file_path, allow_any_extension)
-        obj._mark_loaded(self._checked(answer, f"PUT {url}"))
+        upload = _Upload(file_path, upload_name, allow_any_extension)
+        obj._mark_loaded(self._checked(upload.send(self._client, "PUT", url, data), f"PUT {url}"))
+        wanted = data.get("info")
+        if isinstance(wanted, Mapping):
+            served = obj.data.get("info") or {}
+            rest["info"] = {**wanted, **{k: served[k] for k in _FILE_INFO_KEYS if k in served}}
         rest = {k: v for k, v in rest.items() if obj.data.get(k) != v}
         return super().update(obj, **rest) if rest else obj
 
     def download(self, media_url: str) -> bytes:
-        """The bytes of a material's file at `media_url` (one GET, and one per redirect).
+        """The bytes of a material's file at `media_url` (one GET, one per redirect, retries).
 
         The API key goes only to the client's own server: a file on another host (a CDN, S3),
-        or one our server redirects to, is fetched anonymously, on a connection of its own.
+        or one our server redirects to, is fetched anonymously, on a connection of its own, with
+        the same retry policy. Like every GET, network errors and 502/503/504 are retried by
+        `Client.send`; a 500 is too (bounded by the policy's `retries`): from a file server it
+        is an accident, not an API error that repeating cannot change.
 
         Raises:
             InvalidDataError: not an http(s) URL (a server's data must not make us read a local
                 file).
             ResponseError: the answer was not 200 (`status` says which).
-            TransportError: no answer.
+            TransportError: no answer (`maybe_applied` False: no connection was ever made).
         """
         url = media_url
-        for _ in range(_MAX_HOPS):
-            response = self._fetch(url)
-            if not response.is_redirect:
-                break
-            url = urljoin(response.url, response.headers["location"])
-        if response.status_code != 200:
-            raise error_from_response(response)
-        return bytes(response.content)
+        attempt = 0
+        while True:
+            for _ in range(_MAX_HOPS):
+                response = self._fetch(url)
+                if not response.is_redirect:
+                    break
+                url = urljoin(response.url, response.headers["location"])
+            if response.status_code == 200:
+                return bytes(response.content)
+            if response.status_code != 500 or attempt >= self._client.retry.retries:
+                raise error_from_response(response)
+            attempt += 1
+            self._client._backoff(attempt, "GET", urlsplit(url).path, "500")
 
     def _fetch(self, url: str) -> requests.Response:
         """GET `url`: with the key on our server, anonymously anywhere else."""
@@ -337,6 +401,9 @@ class HelpingMaterialManager(Manager[HelpingMaterial]):
             timeout=ours.timeout,
             deadline=ours.deadline,
             max_answer_bytes=ours.max_answer_bytes,
+            retry=ours.retry,
+            sleep=ours._sleep,
+            clock=ours._clock,
         ) as anonymous:
             return anonymous.send("GET", url)
 
@@ -345,26 +412,31 @@ class HelpingMaterialManager(Manager[HelpingMaterial]):
 _MAX_HOPS = 3
 
 _FORM_FIELDS = ("project_id", "task_id", "info")
+#: info keys the server sets from an uploaded file
+_FILE_INFO_KEYS = ("container", "file_name")
 
 
-def _upload(
-    client: Client,
-    method: str,
-    url: str,
-    data: Mapping[str, Any],
-    file_path: str | os.PathLike[str],
-    allow_any: bool,
-) -> Any:
-    """Send `data`'s form fields (info as a JSON string) and the file, streamed from disk.
+@dataclass(frozen=True)
+class _Upload:
+    """A file to send in a multipart form, under `name` (default: the file's own name)."""
 
-    Only `project_id`, `task_id` and `info` go in the form: PYBOSSA reads form values as strings,
-    and it sets `media_url` itself from the stored file.
-    """
-    check_extension(file_path, allow_any=allow_any)
-    fields = {
-        key: json.dumps(data[key]) if key == "info" else str(id_of(data[key]))
-        for key in _FORM_FIELDS
-        if data.get(key) is not None
-    }
-    with MultipartBody(fields, file_path) as body:
-        return client.request(method, url, data=body, headers={"Content-Type": body.content_type})
+    path: str | os.PathLike[str]
+    name: str | None
+    allow_any: bool
+
+    def send(self, client: Client, method: str, url: str, data: Mapping[str, Any]) -> Any:
+        """Send `data`'s form fields (info as a JSON string) and the file, streamed from disk.
+
+        Only `project_id`, `task_id` and `info` go in the form: PYBOSSA reads form values as
+        strings, and it sets `media_url` itself from the stored file.
+        """
+        name = self.name if self.name is not None else Path(self.path).name
+        check_upload_name(name, allow_any=self.allow_any)
+        fields = {
+            key: json.dumps(data[key]) if key == "info" else str(id_of(data[key]))
+            for key in _FORM_FIELDS
+            if data.get(key) is not None
+        }
+        with MultipartBody(fields, self.path, filename=name) as body:
+            headers = {"Content-Type": body.content_type}
+            return client.request(method, url, data=body, headers=headers)

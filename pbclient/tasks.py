@@ -25,15 +25,9 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
-from pbclient.errors import (
-    BulkCreateError,
-    InvalidDataError,
-    PybossaError,
-    ServerError,
-    TransportError,
-    UnexpectedAnswerError,
-)
+from pbclient.errors import BulkCreateError, InvalidDataError, PybossaError
 from pbclient.managers import Manager, id_of
+from pbclient.reconcile import is_ambiguous
 from pbclient.resources import Project, Task
 from pbclient.session import POOL_SIZE
 
@@ -55,15 +49,6 @@ DEFAULT_WORKERS = 8
 
 def _info_key(info: Any) -> str:
     return json.dumps(info, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def _is_ambiguous(exc: PybossaError) -> bool:
-    """The POST may have created the task: no answer after sending, a 5xx, or an answer the
-    client could not read (a 2xx whose body is not the task: the server most likely created it).
-    """
-    if isinstance(exc, TransportError):
-        return exc.maybe_applied
-    return isinstance(exc, ServerError | UnexpectedAnswerError)
 
 
 class TaskManager(Manager[Task]):
@@ -186,7 +171,7 @@ class _BulkRun:
         try:
             task = self.manager._create_one(self.items[index])
         except PybossaError as exc:
-            if not _is_ambiguous(exc):
+            if not is_ambiguous(exc):
                 self._stop.set()
             return exc
         self._created(index, task)
@@ -194,7 +179,7 @@ class _BulkRun:
 
     def _settle(self, index: int, outcome: Task | PybossaError | None) -> None:
         if isinstance(outcome, PybossaError):
-            if _is_ambiguous(outcome):
+            if is_ambiguous(outcome):
                 log.info("task %d: %s; will reconcile before re-creating", index, outcome)
                 self.ambiguous[index] = outcome
             else:

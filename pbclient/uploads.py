@@ -6,7 +6,10 @@ known length while reading the file in blocks, so a large file is never held in 
 can rewind, so `Client.send` may retry it.
 
 PYBOSSA stores only some extensions (`js css png jpg jpeg gif zip` by default); for any other it
-still answers 200 with a `media_url` that 404s, so `check_extension` refuses them before sending.
+still answers 200 with a `media_url` that 404s. It also stores a file under werkzeug's
+`secure_filename` of its name but reports (`info.file_name`, `media_url`) the name as sent, so a
+name `secure_filename` changes (`a b.png`, `кот.png`) is served nowhere. `check_upload_name`
+refuses both before sending; a caller with such a file uploads it under another name.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import io
 import logging
 import mimetypes
 import os
+import re
 import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -22,7 +26,7 @@ from typing import IO, Any
 
 from pbclient.errors import InvalidDataError
 
-__all__ = ["STORED_EXTENSIONS", "MultipartBody", "check_extension"]
+__all__ = ["STORED_EXTENSIONS", "MultipartBody", "check_extension", "check_upload_name"]
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +34,9 @@ log = logging.getLogger(__name__)
 STORED_EXTENSIONS = frozenset({"js", "css", "png", "jpg", "jpeg", "gif", "zip"})
 
 _BLOCK = 64 * 1024
+#: names werkzeug's secure_filename leaves as they are (it keeps these characters, strips . and _
+#: at the ends, and turns everything else into _ or nothing)
+_KEPT = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 def check_extension(path: str | os.PathLike[str], *, allow_any: bool = False) -> None:
@@ -47,19 +54,42 @@ def check_extension(path: str | os.PathLike[str], *, allow_any: bool = False) ->
         )
 
 
+def check_upload_name(name: str, *, allow_any: bool = False) -> None:
+    """Refuse an upload name under which PYBOSSA would not serve the file at its `media_url`.
+
+    Raises:
+        InvalidDataError: the extension is not stored (see `check_extension`), or
+            `secure_filename` would change the name (PYBOSSA would store the file under the
+            changed name and report the original one).
+    """
+    check_extension(name, allow_any=allow_any)
+    if not _KEPT.fullmatch(name) or name != name.strip("._"):
+        raise InvalidDataError(
+            f"{name!r}: PYBOSSA would store this file under another name and serve nothing at "
+            "its media_url; upload it under a name of ASCII letters, digits, '-', '_' and '.' "
+            "(upload_name=...)"
+        )
+
+
 class MultipartBody:
     """A `multipart/form-data` body over text fields and one file, read lazily from disk.
 
     Use it as a context manager (it owns the open file), pass it as `data=` with the header
-    `Content-Type: body.content_type`; `len()` gives requests the Content-Length.
+    `Content-Type: body.content_type`; `len()` gives requests the Content-Length. The file part
+    carries `filename` (default: the file's own name).
     """
 
     def __init__(
-        self, fields: Mapping[str, str], path: str | os.PathLike[str], file_field: str = "file"
+        self,
+        fields: Mapping[str, str],
+        path: str | os.PathLike[str],
+        file_field: str = "file",
+        *,
+        filename: str | None = None,
     ) -> None:
         boundary = uuid.uuid4().hex
         self.content_type = f"multipart/form-data; boundary={boundary}"
-        name = Path(path).name
+        name = Path(path).name if filename is None else filename
         mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
         head = io.BytesIO()
         for key, value in fields.items():

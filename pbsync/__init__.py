@@ -116,8 +116,13 @@ def plan(
     force: bool = False,
     env: str | None = None,
     target: str | None = None,
+    dedupe: bool = False,
 ) -> Plan:
     """What a push of `project` (a folder or a loaded project) to `client`'s server would do.
+
+    Identities the server holds more than once are in `Plan.duplicates` (whatever the options);
+    the copies an unfinished push from this folder left (`.pbsync/push-in-progress.json`) are
+    planned for deletion, and with `dedupe` every extra copy is.
 
     Args:
         project: a folder path or a `LocalProject`.
@@ -126,12 +131,20 @@ def plan(
         force: plan over conflicts and allow deleting answered tasks.
         env: the `[env.NAME]` overlay to apply when loading a folder.
         target: the server's name in `.pbsync/state.json` (default: the client's endpoint).
+        dedupe: delete the extra copies of every identity the server holds more than once
+            (the lowest id stays; a task with task runs is never deleted).
 
     Raises:
         pbsync.errors.ValidationError: the folder is invalid.
+        pbsync.errors.ProjectNotFoundError: the project was not found and no API key is set
+            (unpublished projects are invisible without one).
+        pbsync.errors.ConfigError: the project was not found and the server did not accept the
+            API key.
         pbclient.errors.PybossaError: the server could not be read.
     """
     from pbsync.folder.links import name_warnings
+    from pbsync.sync.keycheck import explain_missing
+    from pbsync.sync.marker import load_unfinished
     from pbsync.sync.planner import make_plan
     from pbsync.sync.record import load_record
     from pbsync.sync.remote import RemoteProject
@@ -140,16 +153,32 @@ def plan(
     state = local.state
     short_name = state.project.short_name
     remote = RemoteProject.fetch(client, short_name, tasks=state.tasks is not None, owner=True)
+    if remote is None:
+        # a wrong key or none hides an unpublished project: say so rather than plan to create it
+        explain_missing(client, short_name)
     where = target or client.endpoint
     previous = load_record(local.folder, where, short_name)
-    result = make_plan(state, remote, prune=prune, force=force, previous=previous)
+    unfinished = None
+    if remote is not None:
+        unfinished = load_unfinished(local.folder, where, short_name)
+        if unfinished is not None and unfinished.project_id not in (None, remote.project_id):
+            unfinished = None  # it was another project of that name (deleted and made again)
+    options: dict[str, Any] = {
+        "prune": prune,
+        "force": force,
+        "previous": previous,
+        "dedupe": dedupe,
+        "unfinished": unfinished,
+    }
+    result = make_plan(state, remote, **options)
     if remote is None:
         result = _note_other_names(result, local.folder, where)
-    unknown = {b.id for b in result.blocked if b.id is not None}
-    if remote is not None and unknown and not force:
-        # count task runs only for the tasks a prune would delete, then plan again
+    unknown = {b.id for b in result.blocked if b.id is not None} if not force else set()
+    unknown |= result.uncounted
+    if remote is not None and unknown:
+        # count task runs only for the tasks a prune or dedupe would delete, then plan again
         remote = RemoteProject.count_task_runs(client, remote, unknown)
-        result = make_plan(state, remote, prune=prune, force=force, previous=previous)
+        result = make_plan(state, remote, **options)
     # pages that name another project than this push's (pbsync.folder.links)
     return dataclasses.replace(result, notes=(*result.notes, *name_warnings(local)))
 
@@ -190,23 +219,38 @@ class PushJob:
     def apply(self, *, reporter: Reporter | None = None, dry_run: bool = False) -> Report:
         """Send the plan, then record the sync in `.pbsync/state.json` (unless `dry_run`).
 
+        Before the first write, `.pbsync/push-in-progress.json` records that this push began
+        (`pbsync.sync.marker`); it is removed once the push succeeded, so that the push after
+        one that did not finish deletes the copies its lost answers made.
+
         Raises:
             pbsync.errors.ConflictError, pbsync.errors.UnsafeOperationError: refused (nothing
                 sent).
             pbclient.errors.PybossaError: the server refused a write or could not be reached;
                 the writes before it stand, and a new push resumes.
         """
+        from pbsync.sync.actions import Unfinished
         from pbsync.sync.apply import apply
+        from pbsync.sync.marker import clear_unfinished, mark_unfinished
         from pbsync.sync.record import record_of, save_record
 
         if self.done:
             raise RuntimeError("this push was applied or cancelled already")
         self.done = True
+        plan, folder, short_name = self.plan, self.local.folder, self.plan.short_name
+        began = Unfinished(plan.project_id, plan.last_task_id or 0, plan.last_helping_id or 0)
+
+        def mark() -> None:
+            mark_unfinished(folder, self.target, short_name, began)
+
         spent = (self.client.stats.total - self.requests_before, self.planning_seconds)
-        report = apply(self.plan, self.client, reporter=reporter, dry_run=dry_run, spent=spent)
+        report = apply(
+            plan, self.client, reporter=reporter, dry_run=dry_run, spent=spent, before_writes=mark
+        )
         if not dry_run:
             record = record_of(self.local.state, project_id=report.project_id)
-            save_record(self.local.folder, self.target, self.plan.short_name, record)
+            save_record(folder, self.target, short_name, record)
+            clear_unfinished(folder, self.target, short_name)
         return report
 
     def cancel(self, *, dry_run: bool = False) -> Report:
@@ -229,13 +273,14 @@ def start_push(
     force: bool = False,
     env: str | None = None,
     target: str | None = None,
+    dedupe: bool = False,
 ) -> Iterator[PushJob]:
     """Lock the folder for a push and plan it; the job applies it (or not) inside the block.
 
     One push at a time per folder (a lock on `.pbsync/push.lock`).
 
     Args:
-        project, client, prune, force, env, target: as for `plan`.
+        project, client, prune, force, env, target, dedupe: as for `plan`.
 
     Raises:
         pbsync.errors.PbsyncError: another push is running in this folder.
@@ -257,7 +302,7 @@ def start_push(
     job: PushJob | None = None
     try:
         before, started = client.stats.total, time.monotonic()
-        planned = plan(local, client, prune=prune, force=force, target=target)
+        planned = plan(local, client, prune=prune, force=force, target=target, dedupe=dedupe)
         job = PushJob(local, client, target or client.endpoint, planned, before)
         job.planning_seconds = time.monotonic() - started
         yield job
@@ -278,11 +323,16 @@ def push(
     target: str | None = None,
     reporter: Reporter | None = None,
     confirm: Callable[[Plan], bool] | None = None,
+    dedupe: bool = False,
 ) -> Report:
     """Make the server match the folder: plan, then apply, then record the sync.
 
+    Copies of an identity that appeared while the push created (another push of a copy of the
+    folder, a lost answer) are deleted after creating, keeping the lowest id (`report.duplicates`
+    says what was kept); so are those an unfinished push from this folder left.
+
     Args:
-        project, client, prune, force, env, target: as for `plan`.
+        project, client, prune, force, env, target, dedupe: as for `plan`.
         dry_run: plan and report, send no write.
         reporter: progress callbacks.
         confirm: decides, given the plan, whether to go on; False cancels (nothing sent).
@@ -295,7 +345,9 @@ def push(
         pbsync.errors.ConflictError, pbsync.errors.UnsafeOperationError: refused (nothing sent).
         pbsync.errors.PbsyncError: another push is running in this folder.
     """
-    with start_push(project, client, prune=prune, force=force, env=env, target=target) as job:
+    with start_push(
+        project, client, prune=prune, force=force, env=env, target=target, dedupe=dedupe
+    ) as job:
         if confirm is not None and not confirm(job.plan):
             return job.cancel(dry_run=dry_run)
         return job.apply(reporter=reporter, dry_run=dry_run)

@@ -33,10 +33,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Skip tests marked `faults` or `local_only` against an external PYBOSSA."""
     if _external() is None:
         return
-    skip = pytest.mark.skip(reason="needs the local server (external PYBOSSA configured)")
+    generic = "needs the local server (external PYBOSSA configured)"
     for item in items:
         if "faults" in item.keywords or "local_only" in item.keywords:
-            item.add_marker(skip)
+            marker = item.get_closest_marker("local_only")
+            why = marker.kwargs.get("reason") if marker is not None else None
+            item.add_marker(
+                pytest.mark.skip(reason=f"local server only: {why}" if why else generic)
+            )
 
 
 @pytest.fixture(scope="session")
@@ -73,18 +77,45 @@ def api_key(pbserver: LocalServer | None) -> str:
     return pbserver.api_key
 
 
-def _prefixed_ids(session: requests.Session, endpoint: str, resource: str) -> list[int]:
-    """Ids of the caller's `resource` rows whose short_name starts with the test prefix."""
+def _pages(session: requests.Session, endpoint: str, resource: str, **filters: int) -> list[dict]:
+    """Every row of `resource` the caller may list (keyset pages of 100), filtered by `filters`."""
     last_id, found = 0, []
     while True:
-        params = {"limit": 100, "last_id": last_id}
+        params = {"limit": 100, "last_id": last_id, **filters}
         page = session.get(f"{endpoint}/api/{resource}", params=params, timeout=30)
         page.raise_for_status()
         rows = page.json()
         if not rows:
             return found
-        found += [r["id"] for r in rows if str(r.get("short_name", "")).startswith(TEST_PREFIX)]
+        found += rows
         last_id = rows[-1]["id"]
+
+
+def _prefixed_ids(session: requests.Session, endpoint: str, resource: str) -> list[int]:
+    """Ids of the caller's `resource` rows whose short_name starts with the test prefix."""
+    rows = _pages(session, endpoint, resource)
+    return [r["id"] for r in rows if str(r.get("short_name", "")).startswith(TEST_PREFIX)]
+
+
+def _delete(session: requests.Session, endpoint: str, resource: str, row_id: int) -> int:
+    return session.delete(f"{endpoint}/api/{resource}/{row_id}", timeout=30).status_code
+
+
+def _delete_project(session: requests.Session, endpoint: str, project_id: int) -> int:
+    """Delete a test project in the order PYBOSSA allows; return the last status.
+
+    PYBOSSA refuses (403) to delete a project that has a result, even for an admin, and results
+    cannot be deleted; an admin may delete the tasks that have results (their runs and results go
+    with them), then the project. A non-admin key gets 403 on those tasks too, so a project its
+    volunteers answered stays behind (the warning names it).
+    """
+    status = _delete(session, endpoint, "project", project_id)
+    if status != 403:
+        return status
+    results = _pages(session, endpoint, "result", project_id=project_id)
+    for task_id in sorted({r["task_id"] for r in results}):
+        _delete(session, endpoint, "task", task_id)
+    return _delete(session, endpoint, "project", project_id)
 
 
 def _delete_test_objects(endpoint: str, key: str) -> None:
@@ -97,9 +128,12 @@ def _delete_test_objects(endpoint: str, key: str) -> None:
         session.headers["Authorization"] = key
         for resource in ("project", "category"):
             for row_id in _prefixed_ids(session, endpoint, resource):
-                resp = session.delete(f"{endpoint}/api/{resource}/{row_id}", timeout=30)
-                if resp.status_code not in (204, 404):
-                    log.warning("test %s %d not deleted: %d", resource, row_id, resp.status_code)
+                if resource == "project":
+                    status = _delete_project(session, endpoint, row_id)
+                else:
+                    status = _delete(session, endpoint, resource, row_id)
+                if status not in (204, 404):
+                    log.warning("test %s %d not deleted: %d", resource, row_id, status)
 
 
 @pytest.fixture(scope="session", autouse=True)

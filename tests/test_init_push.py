@@ -61,7 +61,7 @@ def test_scaffolded_template_pushes_to_the_server(
     assert {t["n_answers"] for t in tasks} == {t.n_answers for t in local.tasks or ()}
 
     materials = rows(client, "helpingmaterial", project["id"])
-    by_name = {m["info"]["file_name"]: m for m in materials}
+    by_name = {m["info"]["name"]: m for m in materials}  # the identity; file_name: stored
     assert set(by_name) == {h.name for h in local.helping_materials}
     for material in local.helping_materials:
         served = requests.get(by_name[material.name]["media_url"], timeout=10)

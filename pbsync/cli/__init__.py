@@ -4,18 +4,22 @@ Each command lives in its own module and is listed in `COMMANDS` below: the grou
 `pbsync --help` (and completes command names) from that table, and imports a command's module only
 when the command runs or its own help is asked. `pbsync --help` and `--version` thus import neither
 the local server nor rich. Exit codes: 0 success (and `diff`: in sync), 1 error, 2 `diff`: changes
-pending. Errors are one red line on stderr (a validation error: one line per problem); the API key
-is never printed.
+pending, 130 interrupted. Errors are one red line on stderr (a validation error: one line per
+problem); with `--json` they are also a JSON object on stdout (`{"error": ..., "problems": [...]}`).
+The API key is never printed. The group's options are accepted after the command too (see
+`global_options`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import json
 import logging
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import click
 
@@ -26,11 +30,22 @@ from pbsync.errors import PbsyncError, ValidationError
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
-__all__ = ["COMMANDS", "EXIT_CHANGES", "EXIT_ERROR", "EXIT_OK", "GlobalOptions", "main"]
+__all__ = [
+    "COMMANDS",
+    "EXIT_CHANGES",
+    "EXIT_ERROR",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "GlobalOptions",
+    "global_options",
+    "main",
+]
 
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+#: the shell's convention for a process ended by SIGINT (128 + 2)
+EXIT_INTERRUPTED = 130
 
 
 class LazyCommand(NamedTuple):
@@ -53,6 +68,17 @@ COMMANDS: Mapping[str, LazyCommand] = {
     "pull": LazyCommand("pbsync.cli.sync", "pull", "Write a server's project into a folder."),
     "watch": LazyCommand(
         "pbsync.cli.watch", "watch", "Push every save while you edit (with a live preview)."
+    ),
+    "status": LazyCommand(
+        "pbsync.cli.status", "status", "Show the server, profile, user and the folder's state."
+    ),
+    "open": LazyCommand("pbsync.cli.open", "open_", "Open the project's page in a browser."),
+    "projects": LazyCommand("pbsync.cli.projects", "projects", "List your projects on the server."),
+    "validate": LazyCommand(
+        "pbsync.cli.validate", "validate", "Check a project folder offline (exit 0: valid)."
+    ),
+    "login": LazyCommand(
+        "pbsync.cli.login", "login", "Save a server and API key in ~/.pybossa.cfg."
     ),
 }
 
@@ -85,21 +111,72 @@ def error_line(message: str) -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    for secret in _SECRETS:
-        message = mask(message, secret)
-    text = escape(one_line(message))
+    text = escape(one_line(_masked(message)))
     Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/] {text}")
 
 
 @dataclass(frozen=True)
 class GlobalOptions:
-    """The options given before the command (`pbsync --endpoint URL push ...`)."""
+    """The group's options (`pbsync --endpoint URL push ...`, or after the command)."""
 
     endpoint: str | None
     api_key: str | None
     profile: str | None
     env: str | None
     verbosity: int
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _configure_logging(verbosity: int) -> None:
+    # imported here: this runs only when a command runs, never for --help or --version
+    from rich.console import Console
+    from rich.logging import RichHandler
+
+    level = {1: logging.INFO}.get(verbosity, logging.DEBUG if verbosity > 1 else logging.WARNING)
+    handler = RichHandler(console=Console(stderr=True), show_path=False)
+    logging.basicConfig(level=level, handlers=[handler], format="%(message)s", force=True)
+
+
+def _merge(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """Fold a global option given after the command into the command's `GlobalOptions`."""
+    if value is None or value == 0:
+        return
+    opts: GlobalOptions = ctx.find_object(GlobalOptions) or GlobalOptions(None, None, None, None, 0)
+    name = param.name or ""
+    if name == "verbose":
+        ctx.obj = dataclasses.replace(opts, verbosity=opts.verbosity + value)
+        _configure_logging(ctx.obj.verbosity)
+    elif name == "quiet":
+        ctx.obj = dataclasses.replace(opts, verbosity=opts.verbosity - value)
+        _configure_logging(ctx.obj.verbosity)
+    else:
+        if name == "api_key":
+            remember_secret(value)
+        ctx.obj = dataclasses.replace(opts, **{name: value})
+
+
+#: the group's options, also accepted after a command (`pbsync push demo --endpoint URL`)
+_GLOBAL_AFTER: tuple[tuple[Sequence[str], dict[str, Any]], ...] = (
+    (("--endpoint",), {"metavar": "URL", "help": "PYBOSSA server URL (also before the command)."}),
+    (("--api-key", "api_key"), {"metavar": "KEY", "help": "API key (also before the command)."}),
+    (("--profile",), {"metavar": "NAME", "help": "Section of ~/.pybossa.cfg."}),
+    (("--env",), {"metavar": "NAME", "help": "Apply project.toml's [env.NAME] overlay."}),
+    (("-v", "--verbose", "verbose"), {"count": True, "help": "More output (-vv: debug)."}),
+    (("-q", "--quiet", "quiet"), {"count": True, "help": "Less output."}),
+)
+
+
+def global_options(command: F) -> F:
+    """Accept the group's options after the command too; the later value wins.
+
+    Users type `pbsync push demo --endpoint URL` as often as `pbsync --endpoint URL push demo`;
+    the values are folded into the command's `ctx.obj` (`GlobalOptions`) while it parses.
+    """
+    for decls, kwargs in reversed(_GLOBAL_AFTER):
+        command = click.option(*decls, callback=_merge, expose_value=False, **kwargs)(command)
+    return command
 
 
 class LazyGroup(click.Group):
@@ -168,7 +245,11 @@ class LazyGroup(click.Group):
 
 
 class PbsyncGroup(LazyGroup):
-    """Maps pbsync and pbclient errors to one red line and exit code 1 (usage errors too)."""
+    """Maps errors to one red line and exit code 1 (usage errors too), interrupts to 130.
+
+    With `--json` on the command line an error is also a JSON object on stdout, so a script
+    reading stdout always gets JSON. Bare `pbsync` prints the help (exit 0).
+    """
 
     def main(
         self,
@@ -181,27 +262,64 @@ class PbsyncGroup(LazyGroup):
         call = {"args": args, "prog_name": prog_name, "complete_var": complete_var, **extra}
         if not standalone_mode:
             return super().main(**call, standalone_mode=False)
+        argv = list(sys.argv[1:] if args is None else args)
+        as_json = "--json" in argv[: argv.index("--")] if "--" in argv else "--json" in argv
         try:
             code = super().main(**call, standalone_mode=False)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            # bare `pbsync`: the help, readable, as `pbsync --help` shows it
+            click.echo(exc.ctx.get_help())
+            sys.exit(EXIT_OK)
         except click.UsageError as exc:
             # one line like every other error, instead of click's usage block and "Error:" line
             where = exc.ctx.command_path if exc.ctx is not None else "pbsync"
-            error_line(f"{exc.format_message()} (see '{where} --help')")
-            sys.exit(EXIT_ERROR)
+            _fail([f"{exc.format_message()} (see '{where} --help')"], as_json)
         except click.ClickException as exc:
+            if as_json:
+                _emit_error([exc.format_message()])
             exc.show()
             sys.exit(EXIT_ERROR)
         except click.Abort:
-            error_line("interrupted; run the command again to resume (nothing is duplicated)")
-            sys.exit(EXIT_ERROR)
+            # Ctrl-C (click turns KeyboardInterrupt into Abort); 130 as a shell reports SIGINT
+            _fail(
+                ["interrupted; run the command again to resume (nothing is duplicated)"],
+                as_json,
+                EXIT_INTERRUPTED,
+            )
         except Exception as exc:
             lines = _error_lines(exc)
             if lines is None:
                 raise
-            for line in lines:
-                error_line(line)
-            sys.exit(EXIT_ERROR)
+            _fail(lines, as_json)
         sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _fail(lines: list[str], as_json: bool, code: int = EXIT_ERROR) -> None:
+    """Print the error lines (and with --json the JSON object) and exit with `code`."""
+    if as_json:
+        _emit_error(lines)
+    for line in lines:
+        error_line(line)
+    sys.exit(code)
+
+
+def _emit_error(lines: list[str]) -> None:
+    """`{"error": first line, "problems": [every line]}` on stdout, secrets masked."""
+    masked = [_masked(line) for line in lines]
+    document: dict[str, Any] = {"error": masked[0] if len(masked) == 1 else _summary(masked)}
+    if len(masked) > 1:
+        document["problems"] = masked
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def _summary(lines: list[str]) -> str:
+    return f"{len(lines)} problems, the first: {lines[0]}"
+
+
+def _masked(message: str) -> str:
+    for secret in _SECRETS:
+        message = mask(message, secret)
+    return message
 
 
 def _error_lines(exc: Exception) -> list[str] | None:
@@ -258,14 +376,8 @@ def main(
     quiet: int,
 ) -> None:
     """PYBOSSA projects as code."""
-    # imported here: this callback runs only when a command runs, never for --help or --version
-    from rich.console import Console
-    from rich.logging import RichHandler
-
     _SECRETS.clear()  # one invocation's keys (CliRunner runs many in one process)
     remember_secret(api_key)
     verbosity = verbose - quiet
-    level = {1: logging.INFO}.get(verbosity, logging.DEBUG if verbosity > 1 else logging.WARNING)
-    handler = RichHandler(console=Console(stderr=True), show_path=False)
-    logging.basicConfig(level=level, handlers=[handler], format="%(message)s", force=True)
+    _configure_logging(verbosity)
     ctx.obj = GlobalOptions(endpoint, api_key, profile, env_name, verbosity)

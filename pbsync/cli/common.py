@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from pbclient.errors import AuthenticationError, TransportError
 from pbclient.retry import RateLimitWait
@@ -47,6 +48,10 @@ def connection(
     opts: GlobalOptions = ctx.obj
     settings = resolve(endpoint=opts.endpoint, api_key=opts.api_key, profile=opts.profile)
     remember_secret(settings.api_key)
+    if settings.withheld:
+        # a key the user configured but pbsync does not send: without this line a wrong key
+        # and a withheld one look alike (an existing project seems missing)
+        err.print(f"[yellow]warning:[/] {escape(settings.withheld)}")
     if reporter is not None:
         on_wait = reporter.rate_limit_wait
     server = settings.endpoint or "the embedded local server"

@@ -10,13 +10,12 @@ from __future__ import annotations
 import logging
 
 from pbclient.errors import AuthenticationError, TransportError
+from pbsync.sync.keycheck import KEY_SOURCES
 
 __all__ = ["auth_message", "transport_message"]
 
 log = logging.getLogger(__name__)
 
-#: where a key can be set, in the order pbsync reads them
-KEY_SOURCES = "--api-key, PYBOSSA_API_KEY or the apikey of ~/.pybossa.cfg"
 
 #: (words found in the client's message, what they mean for a user), first match wins
 _REASONS = (

@@ -7,6 +7,7 @@ import shlex
 from pathlib import Path
 
 import click
+from click.shell_completion import CompletionItem
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
     default=DEFAULT_TEMPLATE,
     show_default=True,
     help="The template to start from (see --list).",
+    shell_complete=lambda ctx, param, incomplete: _template_names(incomplete),
 )
 @click.option("--name", help="The project's name (default: from the short name).")
 @click.option(
@@ -56,6 +58,15 @@ def init(
         return
     folder = scaffold(template, directory, name=name, short_name=short_name, force=force)
     _print_next_steps(out, folder, directory, template)
+
+
+def _template_names(incomplete: str) -> list[CompletionItem]:
+    """Shell completion for --template: the shipped templates' names, with their titles."""
+    return [
+        CompletionItem(info.name, help=info.title)
+        for info in list_templates()
+        if info.name.startswith(incomplete)
+    ]
 
 
 def _print_templates(out: Console) -> None:

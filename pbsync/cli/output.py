@@ -20,23 +20,37 @@ from rich.text import Text
 
 from pbclient.client import Client
 from pbclient.retry import RateLimitWait
+from pbsync.cli.plantasks import task_lines
+from pbsync.cli.plantext import change_lines, short_value
+from pbsync.model import TaskState
 from pbsync.sync.actions import (
     Action,
     CreateHelpingMaterial,
     CreateProject,
     CreateTasks,
+    DeleteDuplicateHelpingMaterial,
+    DeleteDuplicateTask,
     DeleteHelpingMaterial,
     DeleteTask,
+    Duplicate,
     FieldChange,
     Plan,
     PublishProject,
+    RemoteOnly,
     UpdateHelpingMaterial,
     UpdateProject,
     UpdateTask,
 )
 from pbsync.sync.apply import Report, Reporter
 
-__all__ = ["ProgressReporter", "plan_json", "render_plan", "render_report", "summary"]
+__all__ = [
+    "ProgressReporter",
+    "describe_duplicate",
+    "plan_json",
+    "render_plan",
+    "render_report",
+    "summary",
+]
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +74,11 @@ def summary(plan: Plan) -> dict[str, int]:
         "create_tasks": plan.count(CreateTasks),
         "update_tasks": plan.count(UpdateTask),
         "delete_tasks": plan.count(DeleteTask),
+        "delete_duplicates": plan.count(DeleteDuplicateTask)
+        + plan.count(DeleteDuplicateHelpingMaterial),
         "conflicts": len(plan.conflicts),
         "remote_only": len(plan.remote_only),
+        "duplicates": len(plan.duplicates),
     }
 
 
@@ -78,6 +95,26 @@ def _change_json(change: FieldChange) -> dict[str, Any]:
     }
 
 
+def _task_json(task: TaskState) -> dict[str, Any]:
+    """A task in full: where it comes from, its info and attributes (every task, for `--json`)."""
+    return {
+        "source": task.source,
+        "info": _jsonable(task.info),
+        "n_answers": task.n_answers,
+        "priority_0": task.priority_0,
+        "quorum": task.quorum,
+        "calibration": task.calibration,
+    }
+
+
+def _remote_only_json(item: RemoteOnly) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": item.kind, "name": item.name, "id": item.id}
+    if item.task is not None:
+        out["info"] = _jsonable(item.task.info)
+        out["n_task_runs"] = item.task.n_task_runs
+    return out
+
+
 def _action_json(action: Action) -> dict[str, Any]:
     out: dict[str, Any] = {"action": action.kind}
     if isinstance(action, UpdateProject | UpdateHelpingMaterial | UpdateTask):
@@ -88,11 +125,20 @@ def _action_json(action: Action) -> dict[str, Any]:
         out["reupload"] = action.reupload
     if isinstance(action, CreateTasks):
         out["count"] = len(action.tasks)
-        out["sources"] = [t.source for t in action.tasks[:LIST_ITEMS]]
+        out["sources"] = [t.source for t in action.tasks]
+        out["tasks"] = [_task_json(t) for t in action.tasks]
     if isinstance(action, UpdateTask):
         out["task_id"], out["source"] = action.task_id, action.task.source
+        out["info"] = _jsonable(action.task.info)
     if isinstance(action, DeleteTask):
         out["task_id"] = action.task.id
+        out["info"] = _jsonable(action.task.info)
+        out["n_task_runs"] = action.task.n_task_runs
+    if isinstance(action, DeleteDuplicateTask):
+        out["task_id"], out["keep"] = action.task.id, action.keep
+    if isinstance(action, DeleteDuplicateHelpingMaterial):
+        out["name"], out["id"] = action.material.name, action.material.id
+        out["keep"] = action.keep
     return out
 
 
@@ -101,7 +147,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
     return {
         "project": plan.short_name,
         "project_id": plan.project_id,
-        "in_sync": plan.empty,
+        "in_sync": plan.in_sync,
         "summary": summary(plan),
         "actions": [_action_json(a) for a in plan.actions],
         "conflicts": [
@@ -113,15 +159,15 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             }
             for c in plan.conflicts
         ],
-        "remote_only": [{"kind": r.kind, "name": r.name, "id": r.id} for r in plan.remote_only],
+        "remote_only": [_remote_only_json(r) for r in plan.remote_only],
         "blocked": [{"item": b.item, "reason": b.reason} for b in plan.blocked],
+        "duplicates": [d.to_json() for d in plan.duplicates],
         "notes": list(plan.notes),
     }
 
 
 def _short(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return short_value(value)
 
 
 def _render_change(console: Console, change: FieldChange, indent: str = "    ") -> None:
@@ -140,37 +186,26 @@ def _render_change(console: Console, change: FieldChange, indent: str = "    ") 
         if len(lines) > DIFF_LINES:
             console.print(f"{indent}  ... {len(lines) - DIFF_LINES} more lines")
         return
-    details = change.details()
-    if details:
-        console.print(f"{indent}[bold]{escape(change.field)}[/]{drift}")
-        for line in details[:DIFF_LINES]:
-            console.print(f"{indent}  {escape(line)}", highlight=False)
+    lines = change_lines(change)
+    if len(lines) == 1 and lines[0].startswith(f"{change.field}: "):
+        field, _, values = lines[0].partition(": ")
+        console.print(f"{indent}[bold]{escape(field)}[/]: {escape(values)}{drift}", highlight=False)
         return
-    console.print(
-        f"{indent}[bold]{escape(change.field)}[/]: [red]{escape(_short(old))}[/] -> "
-        f"[green]{escape(_short(new))}[/]{drift}",
-        highlight=False,
-    )
+    console.print(f"{indent}[bold]{escape(change.field)}[/]{drift}")
+    for line in lines[:DIFF_LINES]:
+        console.print(f"{indent}  {escape(line)}", highlight=False)
+    if len(lines) > DIFF_LINES:
+        console.print(f"{indent}  ... {len(lines) - DIFF_LINES} more")
 
 
 def _render_action(console: Console, action: Action) -> None:
     if isinstance(action, CreateProject):
         console.print(f"  [green]+ create project[/] {escape(action.project.short_name)}")
-    elif isinstance(action, UpdateProject | UpdateTask | UpdateHelpingMaterial):
-        label = {
-            UpdateProject: "update project",
-            UpdateTask: "update task",
-            UpdateHelpingMaterial: "update helping material",
-        }[type(action)]
+    elif isinstance(action, UpdateProject | UpdateHelpingMaterial):
         what = ""
-        if isinstance(action, UpdateTask):
-            what = (
-                f" {action.task_id} ({action.task.source})"
-                if action.task.source
-                else f" {action.task_id}"
-            )
-        elif isinstance(action, UpdateHelpingMaterial):
+        if isinstance(action, UpdateHelpingMaterial):
             what = f" {action.material.name}" + (" (new file)" if action.reupload else "")
+        label = "update project" if isinstance(action, UpdateProject) else "update helping material"
         console.print(f"  [yellow]~ {label}[/]{escape(what)}")
         for change in action.changes:
             _render_change(console, change)
@@ -180,23 +215,65 @@ def _render_action(console: Console, action: Action) -> None:
         console.print(f"  [green]+ create helping material[/] {escape(action.material.name)}")
     elif isinstance(action, DeleteHelpingMaterial):
         console.print(f"  [red]- delete helping material[/] {escape(action.material.name)}")
-    elif isinstance(action, CreateTasks):
-        first, last = action.tasks[0].source, action.tasks[-1].source
-        where = f" ({first} .. {last})" if first and last and first != last else ""
-        where = f" ({first})" if first and first == last else where
-        console.print(f"  [green]+ create {_n(len(action.tasks), 'task')}[/]{escape(where)}")
-    elif isinstance(action, DeleteTask):
-        console.print(f"  [red]- delete task[/] {action.task.id}")
+    elif isinstance(action, DeleteDuplicateTask):
+        console.print(f"  [red]- delete duplicate task[/] {action.task.id} (copy of {action.keep})")
+    elif isinstance(action, DeleteDuplicateHelpingMaterial):
+        what = f"{action.material.name} #{action.material.id} (copy of #{action.keep})"
+        console.print(f"  [red]- delete duplicate helping material[/] {escape(what)}")
 
 
-def render_plan(console: Console, plan: Plan) -> None:
-    """Print the plan grouped: actions (with field-level diffs), conflicts, remote-only, notes."""
-    if plan.empty:
+def _ids(ids: tuple[int, ...]) -> str:
+    shown = ", ".join(f"#{i}" for i in ids[:LIST_ITEMS])
+    return shown + (f" and {len(ids) - LIST_ITEMS} more" if len(ids) > LIST_ITEMS else "")
+
+
+def describe_duplicate(duplicate: Duplicate, *, done: bool = False) -> str:
+    """One line for an identity the server holds more than once, and what becomes of its copies.
+
+    Args:
+        duplicate: the copies.
+        done: the deletions happened (a push's report), rather than being planned.
+    """
+    d = duplicate
+    n = len(d.extra) + 1
+    parts = [f"#{d.keep} kept"]
+    if d.deleting:
+        parts.append(f"{_ids(d.deleting)} {'deleted' if done else 'to delete'}")
+    if d.answered:
+        parts.append(f"{_ids(d.answered)} kept: task runs (delete by hand if unwanted)")
+    if d.uncounted:
+        parts.append(f"{_ids(d.uncounted)} kept: task runs not counted")
+    others = tuple(i for i in d.left if i not in d.answered and i not in d.uncounted)
+    if others:
+        parts.append(f"push --dedupe deletes {_ids(others)}")
+    return f"duplicate {d.kind} {d.name}: {n} copies on the server; " + ", ".join(parts)
+
+
+#: actions shown by `task_lines` (grouped, summarised) rather than one by one
+TASK_ACTIONS = (CreateTasks, UpdateTask, DeleteTask)
+
+
+def render_plan(console: Console, plan: Plan, *, all_tasks: bool = False) -> None:
+    """Print the plan grouped: actions (with field-level diffs), conflicts, remote-only, notes.
+
+    Tasks are shown by content, tasks sharing a change as one group, the first few of each
+    group listed; `all_tasks` lists every one (`diff --tasks`).
+    """
+    if plan.in_sync:
         console.print(f"[green]{escape(plan.short_name)}: in sync[/], nothing to push.")
+    elif plan.empty:
+        console.print(
+            f"[bold]{escape(plan.short_name)}[/]: nothing to push, but the server holds copies"
+        )
     else:
         console.print(f"[bold]{escape(plan.short_name)}[/]: {_counts_line(plan)}")
         for action in plan.actions:
-            _render_action(console, action)
+            if not isinstance(action, TASK_ACTIONS):
+                _render_action(console, action)
+    for line in task_lines(plan, all_tasks):
+        text = escape(line.text)
+        styled = f"[{line.style}]{text}[/]" if line.style else text
+        console.print(" " * line.indent + styled, highlight=False)
     for conflict in plan.conflicts:
         console.print(
             f"  [bold red]conflict[/] {escape(conflict.item)} {escape(conflict.field)}: "
@@ -204,28 +281,43 @@ def render_plan(console: Console, plan: Plan) -> None:
             f"[red]{escape(_short(conflict.remote))}[/] (both changed since the last push)",
             highlight=False,
         )
-    if plan.remote_only:
-        names = ", ".join(r.name for r in plan.remote_only[:LIST_ITEMS])
-        more = len(plan.remote_only) - LIST_ITEMS
+    remote_only = [r for r in plan.remote_only if r.task is None]  # tasks: by content, above
+    if remote_only:
+        names = ", ".join(r.name for r in remote_only[:LIST_ITEMS])
+        more = len(remote_only) - LIST_ITEMS
         names += f" and {more} more" if more > 0 else ""
         console.print(f"  [dim]remote only (kept; push --prune deletes them): {escape(names)}[/]")
     for blocked in plan.blocked:
         console.print(f"  [red]blocked[/] {escape(blocked.item)}: {escape(blocked.reason)}")
+    for duplicate in plan.duplicates[:LIST_ITEMS]:
+        console.print(f"  [yellow]{escape(describe_duplicate(duplicate))}[/]", highlight=False)
+    if len(plan.duplicates) > LIST_ITEMS:
+        console.print(f"  [yellow]... and {len(plan.duplicates) - LIST_ITEMS} more duplicates[/]")
     for note in plan.notes:
         console.print(f"  [dim]note: {escape(note)}[/]")
 
 
 def _counts_line(plan: Plan) -> str:
+    """What the plan does, by verb and kind: "create 1 project, 2 helping materials, 5 tasks"."""
     counts = summary(plan)
-    parts = [
-        f"{_n(counts['create_tasks'], 'task')} to create" if counts["create_tasks"] else "",
-        f"{_n(counts['update_tasks'], 'task')} to update" if counts["update_tasks"] else "",
-        f"{_n(counts['delete_tasks'], 'task')} to delete" if counts["delete_tasks"] else "",
-        _n(len(plan.conflicts), "conflict") if plan.conflicts else "",
-    ]
-    text = ", ".join(p for p in parts if p)
-    n = len(plan.actions)
-    return f"{n} action{'s' if n != 1 else ''}" + (f" ({text})" if text else "")
+    verbs = []
+    for verb in ("create", "update", "delete"):
+        kinds = [
+            _n(counts[f"{verb}_project"], "project") if counts.get(f"{verb}_project") else "",
+            _n(counts[f"{verb}_helping"], "helping material") if counts[f"{verb}_helping"] else "",
+            _n(counts[f"{verb}_tasks"], "task") if counts[f"{verb}_tasks"] else "",
+        ]
+        if any(kinds):
+            verbs.append(f"{verb} " + ", ".join(k for k in kinds if k))
+    if counts["delete_duplicates"]:
+        verbs.append(
+            f"delete {_n(counts['delete_duplicates'], 'extra copy')}".replace("copys", "copies")
+        )
+    if counts["publish"]:
+        verbs.append("publish")
+    if plan.conflicts:
+        verbs.append(_n(len(plan.conflicts), "conflict"))
+    return "; ".join(verbs)
 
 
 def _n(count: int, noun: str) -> str:
@@ -254,7 +346,8 @@ def render_report(console: Console, report: Report) -> None:
     if report.cancelled:
         console.print("Cancelled; nothing was sent.")
         return
-    verb = "Would" if report.dry_run else "Done:"
+    # "Dry run, nothing sent: 1 project would be updated" reads; "Would 1 project updated" did not
+    verb = "Dry run, nothing sent; it would have:" if report.dry_run else "Done:"
     text = summary_line(report)
     # the planning reads count too: requests are what a PYBOSSA's rate limit spends
     counts = f"{_n(report.requests, 'request')}, {_n(report.writes, 'write')}"
@@ -262,6 +355,11 @@ def render_report(console: Console, report: Report) -> None:
     if not report.dry_run:
         spent = f" ({counts}, {report.seconds:.1f}s)"
     console.print(f"{verb} {text}{spent}.")
+    for duplicate in report.duplicates[:LIST_ITEMS]:
+        line = describe_duplicate(duplicate, done=True)
+        console.print(f"  {escape(line)} (another push, or a lost answer)", highlight=False)
+    if len(report.duplicates) > LIST_ITEMS:
+        console.print(f"  ... and {len(report.duplicates) - LIST_ITEMS} more duplicates")
 
 
 class ProgressReporter(Reporter):

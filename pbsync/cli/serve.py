@@ -48,6 +48,14 @@ def _rate_limit(
     metavar="N[/SECONDS]",
     help="Refuse requests beyond N per endpoint and client IP per window (default 900 s).",
 )
+@click.option(
+    "--max-body",
+    default=1024 * 1024,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Refuse JSON bodies over this many bytes with 413 (0: no cap, as PYBOSSA itself; "
+    "the default is what a PYBOSSA behind a default nginx refuses).",
+)
 @click.option("--testing", is_flag=True, help="Serve the /_pbsync/* test controls (faults, stats).")
 def serve(
     host: str,
@@ -55,6 +63,7 @@ def serve(
     db: str | None,
     api_key: str | None,
     rate_limit: tuple[int, int] | None,
+    max_body: int,
     testing: bool,
 ) -> None:
     """Run a local PYBOSSA-compatible server (Ctrl-C stops it)."""
@@ -64,7 +73,14 @@ def serve(
     path = db if db is not None else str(default_db_path())
     try:
         server = LocalServer(
-            path, api_key=api_key, host=host, port=port, rate_limit=rate_limit, testing=testing
+            path,
+            api_key=api_key,
+            host=host,
+            port=port,
+            rate_limit=rate_limit,
+            testing=testing,
+            log_requests=True,
+            max_body=max_body or None,
         )
         server.start()
     except OSError as exc:
@@ -112,4 +128,12 @@ def _print_banner(
         console.print(f"  rate limit:    {rate_limit[0]} requests / {rate_limit[1]} s")
     if testing:
         console.print("  test controls: /_pbsync/reset, /_pbsync/faults, /_pbsync/stats")
-    console.print(f"  try: curl '{server.url}/api/project'   (Ctrl-C to stop)")
+    # an API list shows anonymous callers published projects only: a project just pushed is
+    # unpublished, and `curl .../api/project` would answer [] for it
+    console.print(f"  preview:       {server.url}/   (every project, drafts too)")
+    console.print(f"                 {server.url}/project/<short_name>/newtask   (try a task)")
+    console.print(
+        f"  your projects: curl -H 'Authorization: {server.api_key}' '{server.url}/api/project'"
+    )
+    console.print("                 (without the key, the API shows published projects only)")
+    console.print("  -v logs every request   (Ctrl-C to stop)")

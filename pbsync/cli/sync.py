@@ -10,11 +10,11 @@ from pathlib import Path
 import click
 
 import pbsync
-from pbsync.cli import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, GlobalOptions
+from pbsync.cli import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, GlobalOptions, global_options
 from pbsync.cli.common import connection, consoles, emit_json, folder_argument
 from pbsync.cli.output import ProgressReporter, plan_json, render_plan, render_report
 from pbsync.errors import PbsyncError, ProjectNotFoundError
-from pbsync.sync.actions import Plan
+from pbsync.sync.actions import DeleteHelpingMaterial, DeleteTask, Plan, PublishProject
 from pbsync.sync.apply import check
 from pbsync.target import Connection
 
@@ -37,13 +37,26 @@ def _not_found(short_name: str, conn: Connection) -> str:
 
 @click.command(
     short_help="Show what a push would change.",
-    epilog="\b\nExamples:\n  pbsync diff demo\n  pbsync diff --json demo | jq .summary",
+    epilog="\b\nExamples:\n  pbsync diff demo\n"
+    "  pbsync diff demo --tasks   # every task, not the first few\n"
+    "  pbsync diff --json demo | jq .summary",
 )
 @folder_argument
-@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option(
+    "--tasks",
+    "all_tasks",
+    is_flag=True,
+    help="List every task to create, update or delete (default: the first few of each group).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (every task).")
+@global_options
 @click.pass_context
-def diff(ctx: click.Context, directory: Path, as_json: bool) -> None:
-    """Show what `push` would change (exit 0: in sync, 2: changes, 1: error)."""
+def diff(ctx: click.Context, directory: Path, all_tasks: bool, as_json: bool) -> None:
+    """Show what `push` would change (exit 0: in sync, 2: changes, 1: error).
+
+    Tasks or helping materials the server holds twice (a lost answer, two pushes at once) are
+    listed as duplicates and count as changes: the server does not match the folder.
+    """
     opts: GlobalOptions = ctx.obj
     out, err = consoles(as_json, opts.verbosity < 0)
     local = pbsync.load(directory, env=opts.env)
@@ -53,14 +66,15 @@ def diff(ctx: click.Context, directory: Path, as_json: bool) -> None:
     if as_json:
         emit_json({**plan_json(plan), "requests": requests})
     else:
-        render_plan(out, plan)
-    ctx.exit(EXIT_OK if plan.empty else EXIT_CHANGES)
+        render_plan(out, plan, all_tasks=all_tasks)
+    ctx.exit(EXIT_OK if plan.in_sync else EXIT_CHANGES)
 
 
 @click.command(
     short_help="Make the server match the folder.",
     epilog="\b\nExamples:\n  pbsync push demo --yes\n  pbsync push demo --dry-run\n"
-    "  pbsync push demo --prune --yes   # also delete what the folder no longer has",
+    "  pbsync push demo --prune --yes   # also delete what the folder no longer has\n"
+    "  pbsync push demo --dedupe        # delete tasks the server holds twice",
 )
 @folder_argument
 @click.option("--dry-run", is_flag=True, help="Print the plan; send no write.")
@@ -70,8 +84,15 @@ def diff(ctx: click.Context, directory: Path, as_json: bool) -> None:
     is_flag=True,
     help="Override conflicts; delete answered tasks; publish over task runs.",
 )
+@click.option(
+    "--dedupe",
+    is_flag=True,
+    help="Delete extra copies of tasks and helping materials the server holds twice (the "
+    "lowest id stays; never a task with task runs).",
+)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask before deleting or publishing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan and the report as JSON.")
+@global_options
 @click.pass_context
 def push(
     ctx: click.Context,
@@ -79,6 +100,7 @@ def push(
     dry_run: bool,
     prune: bool,
     force: bool,
+    dedupe: bool,
     yes: bool,
     as_json: bool,
 ) -> None:
@@ -91,7 +113,7 @@ def push(
         with (
             connection(ctx, err, reporter) as conn,
             pbsync.start_push(
-                local, conn.client, prune=prune, force=force, target=conn.target
+                local, conn.client, prune=prune, force=force, target=conn.target, dedupe=dedupe
             ) as job,
         ):
             plan = job.plan
@@ -106,7 +128,7 @@ def push(
         reporter.close()
     if as_json:
         emit_json({"plan": plan_json(plan), "report": report.to_json()})
-    elif report.cancelled or not plan.empty:
+    elif report.cancelled or not plan.empty or report.duplicates:
         render_report(out, report)
     if report.cancelled:
         ctx.exit(EXIT_ERROR)
@@ -118,11 +140,26 @@ def _confirmed(plan: Plan, as_json: bool) -> bool:
         return True
     if not sys.stdin.isatty() and as_json:
         raise PbsyncError("this push deletes or publishes: confirm with --yes")
-    what = ", ".join(sorted({a.kind for a in plan.destructive}))
     try:
-        return click.confirm(f"Proceed ({what})?", default=False, err=True)
+        return click.confirm(_question(plan), default=False, err=True)
     except click.Abort:
         raise PbsyncError("not confirmed; nothing was sent (--yes skips the question)") from None
+
+
+def _question(plan: Plan) -> str:
+    """The confirmation in plain words: "Delete 3 tasks and publish the project?"."""
+    parts = []
+    for kind, one, many in (
+        (DeleteTask, "task", "tasks"),
+        (DeleteHelpingMaterial, "helping material", "helping materials"),
+    ):
+        n = plan.count(kind)
+        if n:
+            parts.append(f"{n:,} {one if n == 1 else many}")
+    words = [f"delete {' and '.join(parts)}"] if parts else []
+    if plan.count(PublishProject):
+        words.append("publish the project")
+    return " and ".join(words).capitalize() + "?"
 
 
 @click.command(
@@ -135,6 +172,7 @@ def _confirmed(plan: Plan, as_json: bool) -> bool:
 @click.option("--tasks/--no-tasks", default=True, help="Also write the tasks (default: yes).")
 @click.option("--force", is_flag=True, help="Overwrite local changes.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@global_options
 @click.pass_context
 def pull(
     ctx: click.Context,
@@ -167,6 +205,7 @@ def pull(
     written = len(getattr(result, "written", ()))
     n_tasks = getattr(result, "n_tasks", None)
     tasks_text = f", {n_tasks:,} tasks" if n_tasks is not None else ""
-    out.print(f"Pulled {short_name} into {folder}: {written} files written{tasks_text}.")
+    files = f"{written} file{'' if written == 1 else 's'} written"
+    out.print(f"Pulled {short_name} into {folder}: {files}{tasks_text}.")
     for warning in getattr(result, "warnings", ()):
         err.print(f"[yellow]warning:[/] {warning}")

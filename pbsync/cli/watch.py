@@ -14,7 +14,7 @@ from rich.markup import escape
 
 import pbsync
 from pbclient.retry import RateLimitWait
-from pbsync.cli import GlobalOptions
+from pbsync.cli import EXIT_INTERRUPTED, GlobalOptions, global_options
 from pbsync.cli.common import connection, consoles, emit_json, folder_argument, interruptible
 from pbsync.cli.output import summary_line
 from pbsync.target import Connection
@@ -24,9 +24,6 @@ from pbsync.watching.session import SyncResult
 __all__ = ["EXIT_INTERRUPTED", "watch"]
 
 log = logging.getLogger(__name__)
-
-#: the shell's convention for a command ended by Ctrl-C (128 + SIGINT)
-EXIT_INTERRUPTED = 130
 
 
 @click.command(
@@ -40,6 +37,7 @@ EXIT_INTERRUPTED = 130
 @click.option("--preview", is_flag=True, help="Print the presenter's preview URL.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in a browser.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON line per sync on stdout.")
+@global_options
 @click.pass_context
 def watch(
     ctx: click.Context,

@@ -1,8 +1,10 @@
 """Helping materials of a project folder: the files in `helping/` and `[helping."NAME"]` entries.
 
-Every file directly in the helping folder is one material named by its file name; its settings
-come from `[helping."NAME"]` in project.toml or from a sidecar `NAME.info.toml`, never both. An
-entry without a file is a link-only material and needs a `media_url`. See docs/project-format.md.
+Every file directly in the helping folder is one material named by its file name (or by the
+`name` its settings give: pull writes one when the server's name cannot be a file name, such as
+` lead.png` or `a:b.png`); its settings come from `[helping."FILE"]` in project.toml or from a
+sidecar `FILE.info.toml`, never both. An entry without a file is a link-only material and needs a
+`media_url`. See docs/project-format.md.
 """
 
 from __future__ import annotations
@@ -46,14 +48,34 @@ def read_helping(
     root = reader.safe(helping_dir, "files.helping", must_exist=explicit, kind="dir")
     listing = _Listing(reader, root, ignore)
     entries = table if isinstance(table, dict) else {}
-    materials = []
+    materials: dict[str, tuple[str, HelpingMaterialState]] = {}
     for name in sorted(set(listing.files) | set(entries)):
         entry = entries.get(name)
         hm = listing.material(name, entry if isinstance(entry, dict) else {})
-        if hm is not None:
-            materials.append(hm)
+        if hm is None:
+            continue
+        if hm.name in materials:
+            _same_name(reader, entries, (name, hm), materials[hm.name])
+            continue
+        materials[hm.name] = (name, hm)
     listing.orphan_sidecars()
-    return tuple(materials)
+    return tuple(materials[n][1] for n in sorted(materials))
+
+
+def _same_name(
+    reader: FolderReader,
+    entries: Mapping[str, Any],
+    *both: tuple[str, HelpingMaterialState],
+) -> None:
+    """Report two materials named alike, on the `name` setting that made them so if any."""
+    for (key, hm), (_, other) in (both, both[::-1]):
+        entry = entries.get(key)
+        if isinstance(entry, dict) and "name" in entry:
+            msg = f"{hm.name!r} is already the name of {other.source}"
+            reader.manifest_problem(msg, f'helping."{key}".name')
+            return
+    (_, hm), (_, other) = both
+    reader.problem(hm.source or hm.name, f"{hm.name!r} is already the name of {other.source}")
 
 
 @dataclass
@@ -124,8 +146,8 @@ class _Listing:
         unsendable = _unsendable(name)
         if unsendable is not None:
             msg = (
-                f"the file name holds {unsendable}, which cannot travel as an upload's file name "
-                "(a multipart header): rename the file"
+                f"the file name holds {unsendable}, which a material's name must not hold (it "
+                "is shown to volunteers and written back by pull): rename the file"
             )
             self.reader.problem(source, msg)
             return None
@@ -150,13 +172,17 @@ class _Listing:
                 self.reader.problem(sidecar, msg)
             settings = self._read_sidecar(sidecar)
             info = _info(self.reader, settings, sidecar, "info")
+            identity = _identity(self.reader, settings, name, sidecar, "name")
         else:
             info = _info(self.reader, settings, PROJECT_TOML, f"{where}.info")
+            identity = _identity(self.reader, settings, name, PROJECT_TOML, f"{where}.name")
         sha = self.reader.hash_file(source)
         if sha is None:
             return None  # unreadable: a problem says why
         path = str(self.files[name])
-        return HelpingMaterialState(name, info, _priority(settings), sha, None, path, None, source)
+        return HelpingMaterialState(
+            identity, info, _priority(settings), sha, None, path, None, source
+        )
 
     def _link(self, name: str, settings: dict[str, Any]) -> HelpingMaterialState | None:
         where = f'helping."{name}"'
@@ -166,8 +192,11 @@ class _Listing:
             self.reader.manifest_problem(msg, where)
             return None
         info = _info(self.reader, settings, PROJECT_TOML, f"{where}.info")
+        identity = _identity(self.reader, settings, name, PROJECT_TOML, f"{where}.name")
         source = f"{PROJECT_TOML} [{where}]"
-        return HelpingMaterialState(name, info, _priority(settings), None, url, None, None, source)
+        return HelpingMaterialState(
+            identity, info, _priority(settings), None, url, None, None, source
+        )
 
     def _read_sidecar(self, relname: str) -> dict[str, Any]:
         parsed = self.reader.read_toml(relname)
@@ -180,11 +209,12 @@ class _Listing:
 
 
 def _unsendable(name: str) -> str | None:
-    """What in a file name cannot be sent as a multipart `filename` (None: it can).
+    """What in a file name cannot be a material's name (None: nothing).
 
-    A line break ends the header early (the server answers 415 or worse); other control
-    characters are dropped or replaced by servers; a surrogate is a byte of the name that is not
-    UTF-8, which cannot be encoded into the header at all.
+    The upload itself goes under a name pbsync makes (ASCII), but the file's name becomes the
+    material's `info.name`: a byte that is not UTF-8 (a surrogate here) cannot be JSON, and control
+    characters and line separators are invisible to volunteers, break one-line messages, and
+    cannot be written back by pull on every system.
     """
     for char in name:
         if "\ud800" <= char <= "\udfff":
@@ -204,6 +234,18 @@ def _info(reader: FolderReader, settings: Mapping[str, Any], file: str, fld: str
             line = reader.line(f"{fld}.{key}") if file == PROJECT_TOML else None
             reader.problem(file, msg, line, f"{fld}.{key}")
     return info
+
+
+def _identity(
+    reader: FolderReader, settings: Mapping[str, Any], name: str, file: str, fld: str
+) -> str:
+    """The material's name on the server: the settings' `name`, else the file (or entry) name."""
+    given = settings.get("name")
+    if given == "":
+        line = reader.line(fld) if file == PROJECT_TOML else None
+        reader.problem(file, "must not be empty (leave it out to use the file name)", line, fld)
+    # a wrong type is reported by the schema check
+    return given if isinstance(given, str) and given else name
 
 
 def _priority(settings: Mapping[str, Any]) -> float:

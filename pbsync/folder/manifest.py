@@ -71,8 +71,8 @@ _TASKS_KEYS = {
     "files": _STRS, "key": _KEY, "n_answers": _INT, "priority_0": _NUM, "quorum": _INT,
     "calibration": _INT,
 }  # fmt: skip
-_HELPING_KEYS = {"priority": _NUM, "info": _TABLE, "media_url": _STR}
-_SIDECAR_KEYS = {"priority": _NUM, "info": _TABLE}
+_HELPING_KEYS = {"name": _STR, "priority": _NUM, "info": _TABLE, "media_url": _STR}
+_SIDECAR_KEYS = {"name": _STR, "priority": _NUM, "info": _TABLE}
 _SECTIONS: dict[str, dict[str, str]] = {
     "project": _PROJECT_KEYS, "files": _FILES_KEYS, "tasks": _TASKS_KEYS,
 }  # fmt: skip
@@ -293,5 +293,5 @@ def check_document(doc: Mapping[str, Any], file: str, lines: TomlLines) -> list[
 
 
 def check_sidecar(doc: Mapping[str, Any], file: str, lines: TomlLines) -> list[Problem]:
-    """The same checks for a helping sidecar (`priority` and `[info]` only)."""
+    """The same checks for a helping sidecar (`name`, `priority` and `[info]` only)."""
     return _check_table(doc, _SIDECAR_KEYS, file, lines, "")

@@ -46,6 +46,7 @@ __all__ = [
     "TaskRow",
     "build_tasks",
     "check_attribute",
+    "csv_delimiter",
     "decode_utf8",
     "header_problems",
     "read_task_file",
@@ -56,7 +57,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: extensions a task file may have
-TASK_EXTENSIONS: tuple[str, ...] = (".csv", ".json", ".jsonl", ".xlsx", ".po")
+TASK_EXTENSIONS: tuple[str, ...] = (".csv", ".tsv", ".json", ".jsonl", ".xlsx", ".po")
+
+#: delimiters a CSV file may use, as named in messages
+_DELIMITERS: dict[str, str] = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 _INT_TEXT = re.compile(r"^[+-]?\d+$")
 _WS = re.compile(r"\s*")
@@ -149,7 +153,13 @@ def read_task_file(
     text, problem = decode_utf8(data, relname)
     if text is None:
         return [], [problem] if problem else []
-    readers = {".csv": _read_csv, ".json": _read_json, ".jsonl": _read_jsonl, ".po": _read_po}
+    readers = {
+        ".csv": _read_csv,
+        ".tsv": _read_tsv,
+        ".json": _read_json,
+        ".jsonl": _read_jsonl,
+        ".po": _read_po,
+    }
     reader = readers.get(ext)
     if reader is None:
         known = ", ".join(TASK_EXTENSIONS)
@@ -172,8 +182,48 @@ def header_problems(header: Sequence[Any], relname: str, line: int) -> list[Prob
     return problems
 
 
-def _read_csv(text: str, relname: str) -> tuple[list[TaskRow], list[Problem]]:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+def csv_delimiter(text: str, relname: str) -> tuple[str, Problem | None]:
+    """The delimiter of a CSV file, told by its header line: comma, semicolon or tab.
+
+    Spreadsheets in many locales save "CSV" with semicolons (the comma is their decimal mark),
+    and read as commas such a file would become one column named `title;url`. The header line
+    holds column names, not data, so the one delimiter it contains (outside quotes) is the
+    file's; a header holding two of them is ambiguous and refused rather than guessed.
+    """
+    lines = enumerate(text.splitlines(), 1)
+    line_no, header = next(((n, h) for n, h in lines if h.strip(",; \t")), (1, ""))
+    counts = dict.fromkeys(_DELIMITERS, 0)
+    quoted = False
+    for char in header:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    found = [d for d, n in counts.items() if n]
+    if len(found) <= 1:
+        return (found[0] if found else ","), None
+    names = [f"{_DELIMITERS[d]}s" for d in found]
+    both = ", ".join(names[:-1]) + " and " + names[-1]
+    shown = header if len(header) <= 80 else header[:77] + "..."
+    msg = (
+        f"cannot tell the delimiter: the header {shown!r} holds {both} "
+        "(use one delimiter; quote a column name that contains another)"
+    )
+    return ",", Problem(relname, msg, line_no)
+
+
+def _read_tsv(text: str, relname: str) -> tuple[list[TaskRow], list[Problem]]:
+    return _read_csv(text, relname, delimiter="\t")
+
+
+def _read_csv(
+    text: str, relname: str, delimiter: str | None = None
+) -> tuple[list[TaskRow], list[Problem]]:
+    if delimiter is None:
+        delimiter, problem = csv_delimiter(text, relname)
+        if problem is not None:
+            return [], [problem]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[TaskRow] = []
     problems: list[Problem] = []
     header: list[str] | None = None

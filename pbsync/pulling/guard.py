@@ -68,7 +68,7 @@ def refuse_local_edits(
         listing = ", ".join(edited)
         raise PullError(
             f"pull would overwrite or remove local changes in: {listing} "
-            "(push them first, or pull with force to discard them)"
+            "(push them first, or run `pbsync pull --force` to discard them)"
         )
 
 
@@ -100,9 +100,11 @@ def _clean_files(folder: Path, target: str, short_name: str, env: str | None) ->
     for key in set(now.project) | set(record.project):
         if now.project.get(key) != record.project.get(key):
             clean -= {PROJECT_TOML, by_key.get(key, PROJECT_TOML)}
+    # a material's file is not always named as the material (see `name` in [helping."FILE"])
+    files = {m.name: m.source for m in local.state.helping_materials if m.file_path is not None}
     for name in set(now.helping) | set(record.helping):
         if now.helping.get(name) != record.helping.get(name):
-            rel = f"{names['helping']}/{name}"
+            rel = files.get(name) or f"{names['helping']}/{name}"
             clean -= {PROJECT_TOML, rel, rel + SIDECAR_SUFFIX}
     if dict(now.tasks) != dict(record.tasks):
         clean -= set(local.config.task_files)

@@ -5,6 +5,10 @@ the presenter/longdesc/tutorial/results texts, the helping files to download (by
 path) and tasks.jsonl. What cannot be written (null info values, reserved keys, duplicate tasks)
 is left out with a warning. An existing project.toml's `[env]` tables and `[tasks]` settings are
 taken into account so a pull keeps what only the folder knows.
+
+Into an existing folder, the folder's layout is kept: its project.toml is edited in place
+(`pbsync.pulling.tomlmerge`: comments, order, explicit defaults, `[files]` and `[env]` stay) and
+its task files are updated in their own format (`pbsync.pulling.taskedit`) instead of tasks.jsonl.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from pbsync.model import (
     TaskState,
     content_key,
 )
+from pbsync.pulling.taskedit import update_task_files
+from pbsync.pulling.tomlmerge import merge_toml, same_value
 from pbsync.pulling.write import render_toml, safe_name, toml_ok
 
 __all__ = ["SERVER_INFO_KEYS", "TASKS_FILE", "Layout", "build_layout"]
@@ -66,7 +72,13 @@ class Layout:
 
 
 def build_layout(
-    state: ProjectState, existing: Mapping[str, Any], ignore: IgnoreRules, env: str | None
+    state: ProjectState,
+    existing: Mapping[str, Any],
+    ignore: IgnoreRules,
+    env: str | None,
+    *,
+    toml_text: str | None = None,
+    task_files: Mapping[str, bytes] | None = None,
 ) -> Layout:
     """The files of a folder holding `state`.
 
@@ -75,13 +87,26 @@ def build_layout(
         existing: the folder's current project.toml, parsed ({} when none).
         ignore: the folder's ignore rules (an ignored helping file is written as a link).
         env: the `[env.NAME]` overlay whose keys keep their base value in project.toml.
+        toml_text: the folder's project.toml as written (None: none), edited in place.
+        task_files: the folder's task files (name -> content, in reading order), updated in
+            their own format; none: tasks.jsonl is written.
+
+    Raises:
+        PullError: a task file cannot hold the server's tasks in its format (which and why).
     """
-    builder = _Builder(existing, ignore, env, Layout())
+    builder = _Builder(existing, ignore, env, Layout(), dict(task_files or {}))
+    builder.editing = editing = toml_text is not None
     doc = builder.document(state.project)
     doc["helping"] = builder.helping(state.helping_materials)
     builder.tasks(state.tasks, state.task_key_fields, doc)
-    doc = {k: v for k, v in builder.apply_env_overlay(doc).items() if v}
-    builder.out.files[PROJECT_TOML] = render_toml(doc).encode("utf-8")
+    # an emptied table of an existing project.toml is merged, not dropped: its folder-only
+    # settings (`[tasks] files`) stay
+    doc = {
+        k: v for k, v in builder.apply_env_overlay(doc).items() if v or (editing and k in existing)
+    }
+    merged = merge_toml(toml_text, doc, builder.keep) if toml_text is not None else None
+    text = merged if merged is not None else render_toml(doc)
+    builder.out.files[PROJECT_TOML] = text.encode("utf-8")
     return builder.out
 
 
@@ -91,6 +116,34 @@ class _Builder:
     ignore: IgnoreRules
     env: str | None
     out: Layout
+    task_files: dict[str, bytes] = field(default_factory=dict)
+    #: project.info keys the server has but pull leaves as the folder has them
+    kept_info: set[str] = field(default_factory=set)
+    #: an existing project.toml is edited (its unset optional [project] fields stay unset)
+    editing: bool = False
+
+    def keep(self, path: tuple[str, ...], value: Any) -> bool:
+        """Whether a key of the existing project.toml that pull did not write stays.
+
+        Only what still says what the server has: folder-only settings (`[files]`, `[env]`,
+        `[tasks] files` and `key`), explicit settings equal to PYBOSSA's defaults, and info keys
+        pull does not manage. Anything else the server no longer has is removed.
+        """
+        table = _get(self.existing, path[:-1])
+        name = path[-1]
+        if path[0] not in ("project", "helping", "tasks") or path in (
+            ("tasks", "files"), ("tasks", "key"),
+        ):  # fmt: skip
+            return True
+        if path[:-1] == ("project",) and name in PROJECT_DEFAULTS:
+            return same_value(value, PROJECT_DEFAULTS[name])
+        if path[:-1] == ("project", "info"):
+            return name in SERVER_INFO_KEYS or name in self.kept_info
+        if path[:-1] == ("tasks",) and name in TASK_DEFAULTS:
+            return same_value(value, TASK_DEFAULTS[name])
+        if len(path) == 3 and path[0] == "helping" and isinstance(table, Mapping):
+            return (name, value) in (("priority", 0), ("priority", 0.0), ("info", {}))
+        return False
 
     def document(self, fields: ProjectFields) -> dict[str, Any]:
         """`[project]`; long_description and file-backed info keys go to `out.files`."""
@@ -99,22 +152,30 @@ class _Builder:
             "description": fields.description,
         }  # fmt: skip
         for name in ("category", "webhook", *PROJECT_DEFAULTS):
+            if self.editing and name not in _get(self.existing, ("project",)):
+                continue  # unmanaged in this folder (a push never sends it): it stays so
             value = getattr(fields, name)
             if value not in (None, "") and value != PROJECT_DEFAULTS.get(name):
                 project[name] = value
-        if fields.long_description:
+        had = _get(self.existing, ("project",))
+        had_info = _get(self.existing, ("project", "info"))
+        if fields.long_description and isinstance(had.get("long_description"), str):
+            project["long_description"] = fields.long_description  # written inline: stays so
+        elif fields.long_description:
             self.out.files[DEFAULT_FILES["long_description"]] = fields.long_description.encode(
                 "utf-8"
             )
         info: dict[str, Any] = {}
         for key, value in fields.info.items():
-            if key in FILE_KEYS and isinstance(value, str) and value:
+            inline = isinstance(had_info.get(key), str)
+            if key in FILE_KEYS and isinstance(value, str) and value and not inline:
                 self.out.files[DEFAULT_FILES[FILE_KEYS[key]]] = value.encode("utf-8")
             elif key in SERVER_INFO_KEYS:
                 continue
             elif toml_ok(value):
                 info[key] = value
             else:
+                self.kept_info.add(key)
                 self.out.warnings.append(
                     f"info.{key} holds null or huge numbers: not pulled (kept)"
                 )
@@ -137,29 +198,39 @@ class _Builder:
     def helping(self, materials: tuple[HelpingMaterialState, ...]) -> dict[str, Any]:
         """`[helping]` entries; file-backed materials also go to `out.downloads`."""
         entries: dict[str, Any] = {}
-        taken: set[str] = set()
+        taken: set[str] = set()  # entry keys and file names, casefolded
+        names: set[str] = set()
         for hm in sorted(materials, key=lambda m: m.id or 0):
             info = {k: v for k, v in hm.info.items() if k not in HELPING_RESERVED_INFO}
             if not toml_ok(info):
                 self.out.warnings.append(f"helping {hm.name}: info holds null values: not pulled")
                 continue
+            if hm.name in names:
+                # like a duplicate task: the folder holds one material per name
+                self.out.warnings.append(
+                    f"helping {hm.name} (id {hm.id}): same name as an earlier material: skipped"
+                )
+                continue
+            names.add(hm.name)
             settings: dict[str, Any] = {}
-            if hm.priority:
-                settings["priority"] = hm.priority
-            if info:
-                settings["info"] = info
             name = self._file_name(hm, taken)
-            if name is not None:
-                self.out.downloads[f"{DEFAULT_FILES['helping']}/{name}"] = hm
-            elif hm.media_url:
-                name = hm.name if hm.name not in taken else f"{hm.name}#{hm.id}"
+            if name is None and hm.media_url:
+                name = hm.name if hm.name.casefold() not in taken else f"{hm.name}#{hm.id}"
                 settings["media_url"] = hm.media_url
+            elif name is not None:
+                self.out.downloads[f"{DEFAULT_FILES['helping']}/{name}"] = hm
             else:
                 self.out.warnings.append(
                     f"helping {hm.name}: neither a file nor a media_url: skipped"
                 )
                 continue
-            taken.add(name)
+            if name != hm.name:
+                settings = {"name": hm.name, **settings}  # the identity the key could not keep
+            if hm.priority:
+                settings["priority"] = hm.priority
+            if info:
+                settings["info"] = info
+            taken.add(name.casefold())
             if settings:
                 entries[name] = settings
         return entries
@@ -177,7 +248,8 @@ class _Builder:
             return None
         stem, dot, suffix = name.rpartition(".")
         counter = 1
-        while name in taken:
+        # names differing only in case are one file on macOS and Windows
+        while name.casefold() in taken:
             counter += 1
             name = f"{stem}-{counter}{dot}{suffix}"
         if self.ignore.matches(f"{DEFAULT_FILES['helping']}/{name}"):
@@ -185,7 +257,9 @@ class _Builder:
             self.out.warnings.append(f"helping/{name} is ignored (.pbsyncignore): kept as a link")
             return None
         if name != hm.name:
-            self.out.warnings.append(f"helping {hm.name!r} written as helping/{name}")
+            self.out.warnings.append(
+                f"helping {hm.name!r} written as helping/{name} (its name kept in {PROJECT_TOML})"
+            )
         return name
 
     # -- tasks ----------------------------------------------------------------------------------
@@ -202,15 +276,20 @@ class _Builder:
         if not key_fields and isinstance(existing, dict) and isinstance(existing.get("key"), list):
             key_fields = tuple(existing["key"])
         kept = self._unique_tasks(tasks, key_fields)
-        defaults = {
-            n: _most_common([getattr(t, n) for t in kept], TASK_DEFAULTS[n]) for n in TASK_FIELDS
-        }
-        table: dict[str, Any] = {"files": [TASKS_FILE]}
+        had = existing if isinstance(existing, dict) else {}
+        old = {n: had.get(n, TASK_DEFAULTS[n]) for n in TASK_FIELDS}
+        # ties go to the folder's own setting: an existing folder keeps its defaults if it can
+        defaults = {n: _most_common([getattr(t, n) for t in kept], old[n]) for n in TASK_FIELDS}
+        table: dict[str, Any] = {} if self.task_files else {"files": [TASKS_FILE]}
         if key_fields:
             table["key"] = list(key_fields)
-        table.update({n: v for n, v in defaults.items() if v != TASK_DEFAULTS[n]})
+        table.update({n: v for n, v in defaults.items() if v != TASK_DEFAULTS[n] or n in had})
         doc["tasks"] = table
-        self.out.files[TASKS_FILE] = write_jsonl(kept, defaults).encode("utf-8")
+        if self.task_files:
+            updated = update_task_files(self.task_files, kept, key_fields, old, defaults)
+            self.out.files.update(updated)
+        else:
+            self.out.files[TASKS_FILE] = write_jsonl(kept, defaults).encode("utf-8")
         self.out.n_tasks = len(kept)
 
     def _unique_tasks(
@@ -232,6 +311,13 @@ class _Builder:
                 seen.add(key)
                 kept.append(task)
         return kept
+
+
+def _get(doc: Mapping[str, Any], path: tuple[str, ...]) -> Mapping[str, Any]:
+    """The table at `path` of a parsed document ({} when absent or not a table)."""
+    for key in path:
+        doc = doc.get(key) if isinstance(doc, Mapping) else None  # type: ignore[assignment]
+    return doc if isinstance(doc, Mapping) else {}
 
 
 def _most_common(values: list[Any], default: Any) -> Any:

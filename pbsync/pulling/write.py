@@ -19,10 +19,21 @@ from typing import Any
 import tomlkit
 
 from pbsync.errors import PullError, UnsafePathError
+from pbsync.folder.ignore import IgnoreRules
 from pbsync.folder.manifest import PROJECT_TOML, SIDECAR_SUFFIX
 from pbsync.folder.paths import checked_path
+from pbsync.folder.taskfiles import TASK_EXTENSIONS
 
-__all__ = ["check_target", "read_existing", "render_toml", "safe_name", "toml_ok", "write_inside"]
+__all__ = [
+    "check_target",
+    "read_existing",
+    "read_task_files",
+    "read_toml_text",
+    "render_toml",
+    "safe_name",
+    "toml_ok",
+    "write_inside",
+]
 
 log = logging.getLogger(__name__)
 
@@ -160,3 +171,46 @@ def read_existing(folder: Path) -> dict[str, Any]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return {}
+
+
+def read_toml_text(folder: Path) -> str | None:
+    """The existing project.toml as written (None when absent or not UTF-8: pull rewrites it)."""
+    path = folder / PROJECT_TOML  # read_existing checked the path first
+    if not path.is_file():
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def read_task_files(
+    folder: Path, existing: Mapping[str, Any], ignore: IgnoreRules
+) -> dict[str, bytes]:
+    """The folder's task files as the loader finds them (name -> bytes, in reading order).
+
+    `[tasks] files` when given, else every tasks.EXT and tasks/*.EXT not ignored; absent files
+    are left out (pull writes tasks.jsonl when there are none).
+
+    Raises:
+        PullError: a task file is a symlink leading out of the folder, a FIFO...
+    """
+    table = existing.get("tasks")
+    named = table.get("files") if isinstance(table, dict) else None
+    if isinstance(named, list):
+        names = [n for n in named if isinstance(n, str)]
+    else:
+        names = [p.name for p in sorted(folder.glob("tasks.*"))]
+        if (folder / "tasks").is_dir() and not (folder / "tasks").is_symlink():
+            names += [f"tasks/{p.name}" for p in sorted((folder / "tasks").iterdir())]
+        names = [n for n in names if Path(n).suffix.lower() in TASK_EXTENSIONS]
+        names = [n for n in names if not ignore.matches(n)]
+    out = {}
+    for name in names:
+        try:
+            path = checked_path(folder, Path(name).as_posix())
+        except UnsafePathError as exc:
+            raise PullError(f"refusing to read {name!r} in {folder}: {exc}") from exc
+        if path.is_file():
+            out[Path(name).as_posix()] = path.read_bytes()
+    return out

@@ -87,9 +87,16 @@ def _body(multipart: bool, *, creating: bool) -> dict[str, Any]:
     return json_body()
 
 
-def _attach_file(res: Resource, values: dict[str, Any], who: Caller) -> dict[str, Any]:
+def _attach_file(
+    res: Resource, values: dict[str, Any], who: Caller, project_id: Any
+) -> dict[str, Any]:
     container = f"user_{who.id}" if who.id is not None else "anonymous"
-    return uploads.attach(state().uploads, container, values)
+    if who.admin and res.name != "taskrun":
+        # PYBOSSA files an admin's upload under the project's owner
+        owner = rules.project_of(state().store, project_id).get("owner_id")
+        container = f"user_{owner}" if owner is not None else container
+    taskrun = res.name == "taskrun"
+    return uploads.attach(state().uploads, container, values, taskrun=taskrun)
 
 
 def _post(res: Resource) -> Response:
@@ -105,7 +112,7 @@ def _post(res: Resource) -> Response:
     else:
         values = rules.prepare_create(store, res, body, who)
     if multipart:
-        values = _attach_file(res, values, who)
+        values = _attach_file(res, values, who, values.get("project_id"))
     if res.name == "taskrun":
         row = workflow.record_taskrun(store, values, who)
     else:
@@ -131,14 +138,20 @@ def _put(res: Resource, oid: int) -> Response:
     body = validation.check_keys(res, _body(multipart, creating=False))
     values = rules.prepare_update(store, res, row, body, who)
     if multipart and "file" in request.files:
-        merged = {"info": values.get("info", row.get("info"))}
-        values.update(_attach_file(res, merged, who))
+        # PYBOSSA's PUT with a file sets only the file's media_url, container and file_name:
+        # the form's other fields (info, priority ...) are checked, then ignored
+        project_id = values.get("project_id", row.get("project_id"))
+        values = _attach_file(res, {"info": row.get("info")}, who, project_id)
     return json_response(present.view(res, store.update(res, oid, values), who))
 
 
 def _delete(res: Resource, oid: int) -> Response:
-    store, _row, _who = _writable_row(res, oid, "delete")
+    store, row, _who = _writable_row(res, oid, "delete")
     store.delete(res, oid)
+    if res.name in uploads.UPLOAD_RESOURCES:
+        # as PYBOSSA's _file_delete: the file the info names goes too, even when another
+        # object's info names the same file (uploads are stored by user and file name)
+        uploads.detach(state().uploads, row.get("info"))
     return Response(status=204)
 
 
@@ -164,8 +177,8 @@ def new_task(project_id: int) -> Response:
         raise ApiError("NotFound")
     who = caller()
     tasks = workflow.new_tasks(store, project, who, request.args)
-    base = base_url()
-    objs = [present.with_links(schema.TASK, dict(t), t, base) for t in tasks]
+    # PYBOSSA hands tasks out as plain dicts: no `link`/`links`, unlike a GET of the task
+    objs = [dict(t) for t in tasks]
     if not objs:
         return json_response({})
     if len(objs) == 1:
@@ -184,22 +197,31 @@ def user_progress(key: str) -> Response:
 @bp.route("/api/globalstats", methods=["GET"])
 @api_view("globalstats")
 def global_stats() -> Response:
-    """Return site-wide counts."""
+    """Return site-wide counts in PYBOSSA's shape (its figures come from caches; these are live)."""
     store = state().store
 
     def count(sql: str) -> int:
         return int(store.query(sql)[0][0])
 
-    categories = [
-        {r["short_name"]: count(f"SELECT COUNT(*) FROM project WHERE category_id = {int(r['id'])}")}
-        for r in store.query("SELECT id, short_name FROM category ORDER BY id")
-    ]
+    n_tasks, n_runs = count("SELECT COUNT(*) FROM task"), count("SELECT COUNT(*) FROM taskrun")
+    anonymous = "SELECT COUNT(DISTINCT user_ip) FROM taskrun WHERE user_id IS NULL"
+    # per category: published projects, only for categories that have one; then featured, draft
+    used = store.query(
+        "SELECT c.short_name, COUNT(*) FROM category c JOIN project p ON p.category_id = c.id"
+        " WHERE p.published = 1 GROUP BY c.id ORDER BY c.id"
+    )
+    categories = [{str(name): int(n)} for name, n in used]
+    categories.append({"featured": count("SELECT COUNT(*) FROM project WHERE featured = 1")})
+    categories.append({"draft": count("SELECT COUNT(*) FROM project WHERE published = 0")})
     return json_response(
         {
             "n_projects": count("SELECT COUNT(*) FROM project"),
-            "n_pending_tasks": count("SELECT COUNT(*) FROM task WHERE state != 'completed'"),
-            "n_users": count("SELECT COUNT(*) FROM user"),
-            "n_task_runs": count("SELECT COUNT(*) FROM taskrun"),
+            "n_users": count("SELECT COUNT(*) FROM user") + count(anonymous),
+            "n_tasks": n_tasks,
+            "n_task_runs": n_runs,
+            # PYBOSSA's own arithmetic: tasks minus task runs, negative once tasks get answers
+            "n_pending_tasks": n_tasks - n_runs,
+            "n_results": count("SELECT COUNT(*) FROM result"),
             "categories": categories,
         }
     )

@@ -34,6 +34,8 @@ class ServerState:
     stats: RequestStats = field(default_factory=RequestStats)
     preview: WatchStatus = field(default_factory=WatchStatus)
     testing: bool = False
+    #: JSON bodies over this many bytes are 413 (None: no cap, as PYBOSSA itself)
+    max_body: int | None = 1024 * 1024
 
 
 def _http_error(exc: HTTPException) -> Response:

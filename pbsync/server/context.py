@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: JSON bodies larger than this are refused with 413 (uploads may be larger, see app.py)
+#: the default cap on JSON bodies (413 above it): what a PYBOSSA behind a default nginx
+#: (client_max_body_size 1m) refuses; PYBOSSA itself sets none. `LocalServer(max_body=...)`
 MAX_JSON_BYTES = 1024 * 1024
 EMPTY_JSON_MESSAGE = "Expecting value: line 1 column 1 (char 0)"
 BAD_REQUEST_TEXT = "The browser (or proxy) sent a request that this server could not understand."
@@ -93,37 +94,81 @@ def json_response(payload: Any, status: int = 200) -> Response:
 def code_response(code: int, description: str) -> Response:
     """Return Flask/PYBOSSA's `{"code", "description", "template"}` error body."""
     body = {"code": code, "description": description, "template": f"{code}.html"}
-    return json_response(body, code)
+    # Flask's jsonify in PYBOSSA writes these compactly, unlike the API's json.dumps
+    text = json.dumps(body, separators=(",", ":"))
+    return Response(text + "\n", status=code, mimetype="application/json")
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"Invalid constant {name}")
 
 
+INTERNAL_ERROR_TEXT = (
+    "The server encountered an internal error and was unable to complete your request. Either "
+    "the server is overloaded or there is an error in the application."
+)
+
+
+def _check_as_form(raw: bytes) -> None:
+    """Fail as PYBOSSA's before-request hook does on a POST sent as exactly `application/json`.
+
+    It reads the body with Flask's `get_json` and walks it as `body[key] for key in body`
+    (flask-json-multidict): invalid JSON and non-iterable bodies are 400, a list whose items are
+    not valid indexes of itself is an IndexError (500), deep nesting a RecursionError (500).
+    """
+    try:
+        body = json.loads(raw)
+    except RecursionError:
+        raise CodeError(500, INTERNAL_ERROR_TEXT) from None
+    except ValueError:
+        raise CodeError(400, BAD_REQUEST_TEXT) from None
+    try:
+        for key in body:
+            body[key]
+    except TypeError:
+        raise CodeError(400, BAD_REQUEST_TEXT) from None
+    except IndexError:
+        raise CodeError(500, INTERNAL_ERROR_TEXT) from None
+
+
 def json_body() -> dict[str, Any]:
-    """Return the request's JSON object body.
+    """Return the request's JSON object body, read as JSON whatever its Content-Type (as PYBOSSA).
 
     Raises:
-        ApiError: 415 ValueError without a JSON content type or with an empty body;
-            413 when too big.
-        CodeError: 400 for a body that is not a JSON object sent as `application/json`.
+        ApiError: 415 ValueError for an empty or invalid body (a form-encoded body reads as
+            empty), 415 AttributeError for JSON that is not an object, 500 RecursionError for
+            nesting deeper than Python's recursion limit; 413 when over the server's body cap.
+        CodeError: what PYBOSSA's before-request hook answers for a POST sent as
+            `application/json` (see `_check_as_form`).
     """
-    if (request.content_length or 0) > MAX_JSON_BYTES:
-        raise ApiError("RequestEntityTooLarge", "JSON body over 1 MiB", 413)
+    cap = state().max_body
+    if cap is not None and (request.content_length or 0) > cap:
+        raise ApiError("RequestEntityTooLarge", f"JSON body over {cap} bytes", 413)
     raw = request.get_data(cache=True)
-    if len(raw) > MAX_JSON_BYTES:
-        raise ApiError("RequestEntityTooLarge", "JSON body over 1 MiB", 413)
-    if request.mimetype != "application/json" or not raw.strip():
-        raise ApiError("ValueError", EMPTY_JSON_MESSAGE)
+    if cap is not None and len(raw) > cap:
+        raise ApiError("RequestEntityTooLarge", f"JSON body over {cap} bytes", 413)
+    if (
+        request.method == "POST"
+        and request.headers.get("Content-Type") == "application/json"
+        and raw
+    ):
+        _check_as_form(raw)
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        raw = b""  # Flask consumed it as a form: PYBOSSA's request.data is empty
     try:
         data = json.loads(raw, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as exc:
-        if request.headers.get("Content-Type") == "application/json":
-            raise CodeError(400, BAD_REQUEST_TEXT) from None
+    except RecursionError as exc:
+        raise ApiError("RecursionError", str(exc)) from None
+    except ValueError as exc:
         raise ApiError("ValueError", str(exc)) from None
     if not isinstance(data, dict):
-        raise CodeError(400, BAD_REQUEST_TEXT)
+        # PYBOSSA calls data.keys() on it
+        raise ApiError("AttributeError", f"'{_py_type(data)}' object has no attribute 'keys'")
     return data
+
+
+def _py_type(value: Any) -> str:
+    return "NoneType" if value is None else type(value).__name__
 
 
 def is_multipart() -> bool:

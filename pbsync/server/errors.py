@@ -40,9 +40,10 @@ DEFAULT_MESSAGES: dict[str, str] = {
         "You don't have the permission to access the requested resource. It is either "
         "read-protected or not readable by the server."
     ),
+    # PYBOSSA reports NotFound as str(exc), which werkzeug prefixes with the status line
     "NotFound": (
-        "The requested URL was not found on the server. If you entered the URL manually please "
-        "check your spelling and try again."
+        "404 Not Found: The requested URL was not found on the server. If you entered the URL "
+        "manually please check your spelling and try again."
     ),
     "TooManyRequests": "This user has exceeded an allotted request count. Try again later.",
 }

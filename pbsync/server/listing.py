@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
@@ -33,6 +34,8 @@ CONTROL_ARGS = frozenset(
     }
 )
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+#: PostgreSQL's integer columns (ids, project_id ...) hold 32 bits
+INT4_MAX = 2**31 - 1
 #: SQL deciding whether a project (aliased `p`) is owned by the user bound to the placeholder
 OWNED = "EXISTS (SELECT 1 FROM json_each(p.owners_ids) WHERE json_each.value = ?)"
 TRUE_WORDS = frozenset({"1", "true", "t", "yes", "y", "on"})
@@ -74,6 +77,18 @@ def _int_arg(text: str | None, default: int, name: str) -> int:
     return value
 
 
+def out_of_range(text: str) -> ApiError:
+    """Return PostgreSQL's DataError for an integer argument beyond its 32-bit column."""
+    detail = f'value "{text}" is out of range for type integer'
+    return ApiError("DataError", f"(psycopg2.errors.NumericValueOutOfRange) {detail}")
+
+
+def _int4(text: str, number: int) -> int:
+    if abs(number) > INT4_MAX:
+        raise out_of_range(text)
+    return number
+
+
 def syntax_error(kind: str, text: str) -> ApiError:
     """Return PostgreSQL's DataError for a value that is not of the column's type."""
     detail = f'invalid input syntax for type {kind}: "{text}"'
@@ -85,9 +100,9 @@ def _filter_value(res: Resource, key: str, text: str) -> Any:
     assert col is not None
     if col.kind in (INT, FLOAT):
         try:
-            number = int(text) if col.kind == INT else float(text)
-            # beyond SQLite's integers nothing can match; NULL never equals anything
-            return None if col.kind == INT and abs(number) >= 2**63 else number
+            if col.kind == FLOAT:
+                return float(text)
+            return _int4(text, int(text))
         except ValueError:
             kind = "integer" if col.kind == INT else "double precision"
             raise syntax_error(kind, text) from None
@@ -134,6 +149,12 @@ def _where(res: Resource, args: MultiDict[str, str], who: Caller) -> tuple[list[
             clause, more = _info_clause(text)
             where.append(clause)
             params += more
+        elif key == "project_id":
+            # PYBOSSA ORs the digit runs of the text (`1x2` is 1 or 2; no digits: no filter)
+            runs = re.findall(r"\d+", text)
+            if runs:
+                where.append(f"t.project_id IN ({', '.join('?' * len(runs))})")
+                params += [_int4(run, int(run)) for run in runs]
         elif key == "external_uid" and res.name == "task":
             where.append("t.id IN (SELECT task_id FROM taskrun WHERE external_uid = ?)")
             params.append(text)
@@ -174,7 +195,10 @@ def list_rows(store: Store, res: Resource, args: MultiDict[str, str], who: Calle
     """
     check_args(res, args)
     limit = min(MAX_LIMIT, _int_arg(args.get("limit"), DEFAULT_LIMIT, "limit"))
-    offset = min(_int_arg(args.get("offset"), 0, "offset"), 2**62)
+    offset = _int_arg(args.get("offset"), 0, "offset")
+    if offset > 2**63 - 1:
+        detail = "bigint out of range"
+        raise ApiError("DataError", f"(psycopg2.errors.NumericValueOutOfRange) {detail}")
     where, params = _where(res, args, who)
     last_id = args.get("last_id")
     if last_id is not None:
@@ -183,8 +207,7 @@ def list_rows(store: Store, res: Resource, args: MultiDict[str, str], who: Calle
         except ValueError:
             raise syntax_error("integer", last_id) from None
         where.append("t.id > ?")
-        # beyond SQLite's integers either nothing or everything follows the cursor
-        params.append(max(min(cursor, 2**63 - 1), -(2**63)))
+        params.append(_int4(last_id, cursor))
         tail = "ORDER BY t.id ASC LIMIT ?"
         params.append(limit)
     else:

@@ -16,6 +16,8 @@ from pbsync.server.store import Row
 
 log = logging.getLogger(__name__)
 
+#: what non-admins see of a user who turned privacy mode off (UserAPI.allowed_attributes)
+ALLOWED_USER_KEYS = ("created", "name", "fullname", "locale")
 #: parents named in `links`, per resource: (title, column holding the parent's id)
 PARENTS: dict[str, tuple[tuple[str, str], ...]] = {
     "project": (("category", "category_id"),),
@@ -52,18 +54,31 @@ def _visible(res: Resource, row: Row, who: Caller) -> dict[str, Any]:
     if res.name == "project":
         return dict(row) if who.may_write(row) else public_project(row)
     if res.name == "user":
-        if who.id == row["id"]:
-            return dict(row)
-        if who.admin:
-            return {k: v for k, v in row.items() if k != "api_key"}
-        return {k: row[k] for k in PUBLIC_USER_KEYS}
+        if who.admin or who.id == row["id"]:
+            # PYBOSSA's UserAPI: the public JSON plus id, email and info; never the key or flags
+            return {
+                "created": row["created"],
+                "name": row["name"],
+                "fullname": row["fullname"],
+                "info": row["info"],
+                **dict.fromkeys(("n_answers", "registered_ago", "rank", "score")),
+                "locale": row["locale"],
+                "id": row["id"],
+                "email_addr": row["email_addr"],
+            }
+        keys = PUBLIC_USER_KEYS if row.get("privacy_mode", True) else ALLOWED_USER_KEYS
+        return {k: row[k] for k in keys}
     return dict(row)
 
 
 def with_links(res: Resource, obj: dict[str, Any], row: Row, base: str) -> dict[str, Any]:
-    """Add `link` (self) and `links` (parents) as PYBOSSA's GET does."""
+    """Add `link` (self) and `links` (parents) as PYBOSSA's GET does (users get none)."""
+    if res.name == "user":
+        # PYBOSSA adds them, then UserAPI's attribute filter drops them
+        return obj
     parents = [
-        link(base, "parent", title, row[column])
+        # PYBOSSA's project links its category with rel='category', the others rel='parent'
+        link(base, "category" if res.name == "project" else "parent", title, row[column])
         for title, column in PARENTS.get(res.name, ())
         if row.get(column) is not None
     ]

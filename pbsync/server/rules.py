@@ -32,21 +32,43 @@ def project_of(store: Store, project_id: Any) -> Row:
 
 def authorize(store: Store, res: Resource, row: Row, who: Caller, action: str) -> None:
     """Raise 401/403 unless `who` may `action` ("update"/"delete") the stored `row`."""
+    # volunteers' answers are protected as in PYBOSSA's auth classes: a project with a result,
+    # a task run a result counts and a result itself cannot be deleted, by anyone; a task with a
+    # result only by an admin (which takes its runs and result along)
     if res.name == "category":
         allowed = who.admin
     elif res.name == "project":
-        allowed = who.may_write(row)
+        allowed = who.may_write(row) and not (action == "delete" and _has_result(store, row))
     elif res.name == "taskrun":
-        allowed = who.admin or (who.id is not None and row.get("user_id") == who.id)
+        owned = who.admin or (who.id is not None and row.get("user_id") == who.id)
+        allowed = owned and not _in_a_result(store, row)
     elif res.name == "result" and action == "delete":
         allowed = False
     elif res.name == "user":
         raise ApiError("MethodNotAllowed", "The method is not allowed for the requested URL.")
+    elif res.name == "task" and action == "delete" and who.admin:
+        allowed = True
     else:
         project = store.project_owners(row["project_id"])
         allowed = project is not None and who.may_write(project)
+        if res.name == "task" and action == "delete":
+            allowed = allowed and not _task_has_result(store, row)
     if not allowed:
         raise unauthorized_or_forbidden(who.id)
+
+
+def _has_result(store: Store, project: Row) -> bool:
+    return bool(store.query("SELECT 1 FROM result WHERE project_id = ? LIMIT 1", (project["id"],)))
+
+
+def _task_has_result(store: Store, task: Row) -> bool:
+    return bool(store.query("SELECT 1 FROM result WHERE task_id = ? LIMIT 1", (task["id"],)))
+
+
+def _in_a_result(store: Store, run: Row) -> bool:
+    # PYBOSSA reads the first result of the run's task (result_repo.get_by) and checks its ids
+    results = store.select(schema.RESULT, "task_id = ? ORDER BY id LIMIT 1", (run["task_id"],))
+    return bool(results) and run["id"] in (results[0].get("task_run_ids") or [])
 
 
 def _owners(value: Any, owner: int) -> list[int]:

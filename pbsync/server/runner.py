@@ -14,8 +14,10 @@ from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
 from pbsync.server.app import ServerState, create_app
+from pbsync.server.context import MAX_JSON_BYTES
 from pbsync.server.faults import FaultInjector, RequestStats
 from pbsync.server.ratelimit import DEFAULT_WINDOW, RateLimiter, parse_rate_limit
+from pbsync.server.requestlog import RequestLog
 from pbsync.server.store import Store
 from pbsync.server.uploads import MAX_UPLOAD_BYTES, UploadStore
 
@@ -43,6 +45,9 @@ class LocalServer:
         port: port (0 picks a free one; see `url`).
         rate_limit: None (off), N, (N, seconds) or "N/SECONDS".
         testing: also serve the `/_pbsync/*` controls over HTTP.
+        log_requests: log one line per request at INFO (`pbsync serve`); else at DEBUG.
+        max_body: JSON bodies over this many bytes are refused with 413 (None: no cap, as
+            PYBOSSA; the 1 MiB default is what a PYBOSSA behind a default nginx refuses).
     """
 
     def __init__(
@@ -54,8 +59,11 @@ class LocalServer:
         port: int = 0,
         rate_limit: int | tuple[int, int] | str | None = None,
         testing: bool = False,
+        log_requests: bool = False,
+        max_body: int | None = MAX_JSON_BYTES,
     ) -> None:
         self.db = str(db)
+        self.log_level = logging.INFO if log_requests else logging.DEBUG
         self.host = host
         self.port = port
         self.testing = testing
@@ -68,6 +76,7 @@ class LocalServer:
             uploads=self.uploads,
             limiter=RateLimiter(limit, window),
             testing=testing,
+            max_body=max_body,
         )
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -100,7 +109,7 @@ class LocalServer:
         """Bind and serve in a background thread; return once connections are accepted."""
         if self._server is not None:
             return self
-        app = create_app(self.state)
+        app = RequestLog(create_app(self.state), self.log_level)
         channels: dict[int, Any] = {}
         try:
             self._server = create_server(

@@ -214,7 +214,8 @@ class Store:
         """Update columns of one object and return it.
 
         Raises:
-            ApiError: DBIntegrityError for a unique, not-null or foreign-key violation.
+            ApiError: DBIntegrityError for a unique, not-null or foreign-key violation;
+                NotFound when the object was deleted meanwhile (a concurrent DELETE).
         """
         data = self._encode(res, values)
         with self.transaction() as conn:
@@ -227,7 +228,9 @@ class Store:
                 except sqlite3.IntegrityError as exc:
                     raise integrity_error(res, exc, values, "UPDATE") from None
             row = self.get(res, oid)
-        assert row is not None
+        if row is None:
+            # deleted by another request between the view's read and this write
+            raise ApiError("NotFound")
         return row
 
     def delete(self, res: Resource, oid: int) -> None:

@@ -1,9 +1,13 @@
 """Uploaded files: multipart bodies of helping materials and task runs, stored under one directory.
 
-Like PYBOSSA's local uploader, files go to `<dir>/<container>/<name>` where the container is
-`user_<id>` (or `anonymous`), only with the allowed extensions; a file with another extension
-is answered as if stored but is not (its URL 404s). Names are sanitised so nothing is written
-outside the directory whatever the client sends.
+As PYBOSSA 4.0.2 does (`api_base._file_upload`, `uploader/local.py`): a file goes to
+`<dir>/<container>/<secure_filename(name)>` where the container is `user_<id>` of the caller (of
+the project's owner when an admin uploads a helping material), or `anonymous`; it is stored only
+when the name *as sent* has an allowed extension. The answer reports the name as sent, in
+`info.file_name` and in `media_url`, so a name `secure_filename` changes (`a b.png` stored as
+`a_b.png`, `кот.png` stored as `png`) gets a `media_url` that 404s, and two uploads of one user
+under the same stored name overwrite each other. Deleting an object deletes `container/file_name`
+when its info names both. Nothing is ever written outside the directory whatever the client sends.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from flask import request
 from werkzeug.datastructures import FileStorage
@@ -49,21 +54,30 @@ class UploadStore:
         self.root.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
 
-    def save(self, container: str, upload: FileStorage) -> tuple[str, bool]:
-        """Store an uploaded file; return (file name, whether it was stored)."""
-        name = secure_filename(upload.filename or "")
-        if not name or name == "blob":
-            name = f"{time.time()}.png"
+    def save(self, container: str, upload: FileStorage, name: str) -> bool:
+        """Store an uploaded file as PYBOSSA does; return whether it was stored.
+
+        `name` is the name as sent: the extension is checked on it, the file is stored under
+        `secure_filename(name)` (which may differ, or lose the extension).
+        """
         if not allowed_file(name):
-            log.info("upload %s not stored: extension not allowed", name)
-            return name, False
-        target = self.path(container, name)
-        if target is None:  # pragma: no cover - secure_filename leaves nothing to escape with
-            return name, False
+            log.info("upload %r not stored: extension not allowed", name)
+            return False
+        target = self.path(container, secure_filename(name))
+        if target is None:
+            log.info("upload %r not stored: nothing is left of its name", name)
+            return False
         with self._lock:
             target.parent.mkdir(parents=True, exist_ok=True)
             upload.save(str(target))
-        return name, True
+        return True
+
+    def delete(self, container: str, name: str) -> None:
+        """Delete a stored file, as PYBOSSA's DELETE does (a name it never stored: nothing)."""
+        target = self.path(container, name)
+        if target is not None:
+            with self._lock:
+                target.unlink(missing_ok=True)
 
     def path(self, container: str, name: str) -> Path | None:
         """Return where a file lives, or None for a path that would leave the directory."""
@@ -94,18 +108,17 @@ def form_body(*, require_project: bool) -> dict[str, Any]:
     """Return a multipart request's form fields as a body (`project_id` int, `info` decoded).
 
     Raises:
-        ApiError: 400 BadRequest for a body that is not multipart at all (no boundary, nothing
-            parsed), 500 KeyError without `project_id` (as PYBOSSA), 415 for unparsable values.
+        ApiError: 500 KeyError without `project_id` on a create, malformed bodies included
+            (werkzeug parses them as an empty form; PYBOSSA then fails so); 400 BadRequest for
+            a malformed body on an update; 415 for unparsable values.
     """
     form = request.form
+    if require_project and "project_id" not in form:
+        raise ApiError("KeyError", "'project_id'")
     if not request.mimetype_params.get("boundary") or (
         not form and not request.files and (request.content_length or 0) > 0
     ):
-        # werkzeug silently parses such a body as an empty form; PYBOSSA would then fail with a
-        # 500 KeyError, but the request is malformed, not the server broken
         raise ApiError("BadRequest", "The multipart body has no boundary or no parts")
-    if require_project and "project_id" not in form:
-        raise ApiError("KeyError", "'project_id'")
     data: dict[str, Any] = {}
     for key in form:
         value = form[key]
@@ -138,13 +151,30 @@ def uploaded_file() -> FileStorage:
     return upload
 
 
-def attach(store: UploadStore, container: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Store the request's file and point `data` at it (info container/file_name, media_url)."""
-    name, _stored = store.save(container, uploaded_file())
+def attach(
+    store: UploadStore, container: str, data: dict[str, Any], *, taskrun: bool = False
+) -> dict[str, Any]:
+    """Store the request's file and point `data` at it (info container/file_name, media_url).
+
+    Both name the file as sent, not as stored (PYBOSSA's `_file.filename`).
+    """
+    upload = uploaded_file()
+    name = upload.filename or ""
+    if taskrun and name in ("", "blob"):
+        name = f"{time.time()}.png"  # what PYBOSSA's task run API names a canvas blob
+    store.save(container, upload, name)
     info = data.get("info")
     info = dict(info) if isinstance(info, dict) else {}
     info["container"] = container
     info["file_name"] = name
     # stored relative: present.view makes it absolute with the host the caller used, so a media URL
     # survives the server moving to another port (the embedded server takes a new one every run)
-    return dict(data, info=info, media_url=f"/uploads/{container}/{name}")
+    return dict(data, info=info, media_url=f"/uploads/{container}/{quote(name, safe='')}")
+
+
+def detach(store: UploadStore, info: Any) -> None:
+    """Delete the file an object's info names (`container` and `file_name`), if both are there."""
+    if isinstance(info, dict):
+        container, name = info.get("container"), info.get("file_name")
+        if isinstance(container, str) and isinstance(name, str):
+            store.delete(container, name)

@@ -1,7 +1,8 @@
 """Checks on request bodies, in the order PYBOSSA applies them, with PYBOSSA's answers.
 
 Order: reserved keys (400) -> `published` (403) -> unknown keys (415 TypeError) -> value types and
-lengths (415 DataError, what PostgreSQL would refuse). Not-null and unique violations come from the
+lengths (415 DataError, what PostgreSQL would refuse; 500 for what psycopg2 or SQLAlchemy refuse
+before sending, as PYBOSSA answers those too). Not-null and unique violations come from the
 database (415 DBIntegrityError).
 """
 
@@ -93,11 +94,12 @@ def check_value(col: Column, value: Any) -> Any:
                 f'invalid input syntax for type double precision: "{value}"',
             ) from None
     if col.kind == BOOL:
-        if not isinstance(value, bool):
-            raise _data_error(
-                "InvalidTextRepresentation", f'invalid input syntax for type boolean: "{value}"'
-            )
-        return value
+        # SQLAlchemy's Boolean takes True/False and 0/1 and raises before any SQL otherwise
+        if isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
+            return bool(value)
+        raise ApiError(
+            "StatementError", f"(builtins.TypeError) Not a boolean value: {value!r}", 500
+        )
     if col.kind in (STR, TEXT, TIME):
         return _as_text(col, value)
     return value
@@ -115,15 +117,18 @@ def _as_int(value: Any) -> int:
             "InvalidTextRepresentation", f'invalid input syntax for type integer: "{value}"'
         ) from None
     if isinstance(value, float) and number != value:
-        raise _data_error(
-            "InvalidTextRepresentation", f'invalid input syntax for type integer: "{value}"'
-        )
+        # psycopg2 sends a float as a numeric literal, which PostgreSQL rounds half away from 0
+        number = int(math.copysign(math.floor(abs(value) + 0.5), value))
     if abs(number) > INT_MAX:
         raise _data_error("NumericValueOutOfRange", "integer out of range")
     return number
 
 
 def _as_text(col: Column, value: Any) -> str:
+    if isinstance(value, dict):
+        raise ApiError(
+            "ProgrammingError", "(psycopg2.ProgrammingError) can't adapt type 'dict'", 500
+        )
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise _data_error(
             "CannotCoerce", f"cannot store {type(value).__name__} in column {col.name}"
@@ -131,10 +136,11 @@ def _as_text(col: Column, value: Any) -> str:
     text = str(value)
     try:
         text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ApiError("DataError", 'invalid byte sequence for encoding "UTF8"') from None
+    except UnicodeEncodeError as exc:
+        # psycopg2 encodes parameters before sending them: PYBOSSA answers the raw exception
+        raise ApiError("UnicodeEncodeError", str(exc), 500) from None
     if "\x00" in text:
-        raise ApiError("DataError", "A string literal cannot contain NUL (0x00) characters.")
+        raise ApiError("ValueError", "A string literal cannot contain NUL (0x00) characters.")
     if col.max_length is not None and len(text) > col.max_length:
         raise _data_error(
             "StringDataRightTruncation",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from typing import Any
 
@@ -18,10 +20,22 @@ log = logging.getLogger(__name__)
 REQUEST_FIRST = "You must request a task first!"
 
 
-def _answered_clause(who: Caller) -> tuple[str, Any]:
+def anonymised_ip(store: Store, ip: str) -> str:
+    """Return the IPv4-looking stand-in stored for an anonymous volunteer's IP.
+
+    PYBOSSA stores anonymous task runs' IPs through CryptoPAn under a secret key, never the IP
+    itself; this keyed hash does the same job (stable per server, not reversible), without
+    CryptoPAn's prefix preservation, which no client can observe.
+    """
+    secret = (store.setting("secret") or "").encode()
+    digest = hmac.new(secret, f"ip:{ip}".encode(), hashlib.sha256).digest()
+    return ".".join(str(b) for b in digest[:4])
+
+
+def _answered_clause(store: Store, who: Caller) -> tuple[str, Any]:
     if who.id is not None:
         return "user_id = ?", who.id
-    return "user_id IS NULL AND user_ip = ?", who.ip
+    return "user_id IS NULL AND user_ip = ?", anonymised_ip(store, who.ip)
 
 
 def new_tasks(store: Store, project: Row, who: Caller, args: MultiDict[str, str]) -> list[Row]:
@@ -40,7 +54,7 @@ def new_tasks(store: Store, project: Row, who: Caller, args: MultiDict[str, str]
     if schema.TASK.column(column) is None:
         column = "id"
     direction = "DESC" if fuzzy_bool(args.get("desc")) else "ASC"
-    clause, who_value = _answered_clause(who)
+    clause, who_value = _answered_clause(store, who)
     sql = (
         "SELECT * FROM task WHERE project_id = ? AND state != 'completed' AND id NOT IN "
         f'(SELECT task_id FROM taskrun WHERE {clause}) ORDER BY "{column}" {direction}, id '
@@ -86,7 +100,7 @@ def prepare_taskrun(store: Store, values: dict[str, Any], who: Caller) -> dict[s
     handed = store.query(
         "SELECT 1 FROM handout WHERE task_id = ? AND who = ?", (task["id"], who.who)
     )
-    clause, who_value = _answered_clause(who)
+    clause, who_value = _answered_clause(store, who)
     answered = store.query(
         f"SELECT 1 FROM taskrun WHERE task_id = ? AND {clause}", (task["id"], who_value)
     )
@@ -97,7 +111,7 @@ def prepare_taskrun(store: Store, values: dict[str, Any], who: Caller) -> dict[s
         **schema.TASKRUN.defaults,
         **values,
         "user_id": who.id,
-        "user_ip": None if who.id is not None else who.ip,
+        "user_ip": None if who.id is not None else anonymised_ip(store, who.ip),
         "created": now,
         "finish_time": now,
     }
@@ -149,7 +163,7 @@ def _write_result(store: Store, task: Row, run_ids: list[int]) -> None:
 
 def user_progress(store: Store, project: Row, who: Caller) -> dict[str, int]:
     """Return `{"done", "total"}`: runs by `who` in the project and the project's tasks."""
-    clause, who_value = _answered_clause(who)
+    clause, who_value = _answered_clause(store, who)
     done = store.query(
         f"SELECT COUNT(*) FROM taskrun WHERE project_id = ? AND {clause}",
         (project["id"], who_value),
@@ -195,7 +209,10 @@ def related(store: Store, task: Row) -> dict[str, Any]:
 
 
 def clear_contributions(store: Store, project_id: int) -> None:
-    """Delete a project's task runs and results (publishing does) and reopen its tasks."""
+    """Delete a project's task runs and results (publishing does).
+
+    As in PYBOSSA, the tasks keep their state: a completed task stays completed with no runs.
+    """
     with store.transaction() as conn:
         conn.execute("DELETE FROM result WHERE project_id = ?", (project_id,))
         conn.execute("DELETE FROM taskrun WHERE project_id = ?", (project_id,))
@@ -203,7 +220,6 @@ def clear_contributions(store: Store, project_id: int) -> None:
             "DELETE FROM handout WHERE task_id IN (SELECT id FROM task WHERE project_id = ?)",
             (project_id,),
         )
-        conn.execute("UPDATE task SET state = 'ongoing' WHERE project_id = ?", (project_id,))
 
 
 __all__ = ["DEFAULT_LIMIT", "new_tasks", "prepare_taskrun", "record_taskrun", "user_progress"]

@@ -20,12 +20,16 @@ __all__ = [
     "CreateHelpingMaterial",
     "CreateProject",
     "CreateTasks",
+    "DeleteDuplicateHelpingMaterial",
+    "DeleteDuplicateTask",
     "DeleteHelpingMaterial",
     "DeleteTask",
+    "Duplicate",
     "FieldChange",
     "Plan",
     "PublishProject",
     "RemoteOnly",
+    "Unfinished",
     "UpdateHelpingMaterial",
     "UpdateProject",
     "UpdateTask",
@@ -42,15 +46,6 @@ class FieldChange:
     old: Any
     new: Any
     drift: bool = False
-
-    def details(self) -> list[str]:
-        """Field-level differences inside structured values (deepdiff), one line each."""
-        if not isinstance(self.old, Mapping | list) or not isinstance(self.new, Mapping | list):
-            return []
-        from deepdiff import DeepDiff  # only when a plan is shown in detail: a slow import
-
-        diff = DeepDiff(self.old, self.new, ignore_numeric_type_changes=True, verbose_level=2)
-        return [line for line in diff.pretty().splitlines() if line.strip()]
 
 
 @dataclass(frozen=True)
@@ -134,6 +129,84 @@ class DeleteTask(Action):
 
 
 @dataclass(frozen=True)
+class DeleteDuplicateTask(Action):
+    """Delete `task`, a second copy of task `keep` (same identity, no task runs)."""
+
+    task: TaskState
+    keep: int
+
+
+@dataclass(frozen=True)
+class DeleteDuplicateHelpingMaterial(Action):
+    """Delete `material`, a second copy of material `keep` (same name).
+
+    `detach`: the copy points at the same stored file as `keep` (same container and file name),
+    and PYBOSSA deletes a material's file with it; the copy's info loses its file keys first
+    (one PUT), so that the kept material's file stays.
+    """
+
+    material: HelpingMaterialState
+    keep: int
+    detach: bool = False
+
+    @property
+    def writes(self) -> int:
+        return 2 if self.detach else 1
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """One identity found more than once on the server (a lost answer, two pushes at once).
+
+    `keep` is the copy that stays: always the lowest id, so that two pushes deciding at the same
+    time keep the same one. `extra` are the other copies (ascending); of those, `deleting` are
+    deleted by this plan (or were, by a push's check), `answered` stay because they have task
+    runs (never deleted: they hold volunteers' answers), `uncounted` stay because their task
+    runs were not counted.
+    """
+
+    kind: str
+    name: str
+    keep: int
+    extra: tuple[int, ...]
+    deleting: tuple[int, ...] = ()
+    answered: tuple[int, ...] = ()
+    uncounted: tuple[int, ...] = ()
+
+    @property
+    def left(self) -> tuple[int, ...]:
+        """The extra copies still there after the plan."""
+        return tuple(i for i in self.extra if i not in self.deleting)
+
+    def to_json(self) -> dict[str, Any]:
+        """What is kept, the other copies, which are deleted and which stay (for `--json`)."""
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "keep": self.keep,
+            "extra": list(self.extra),
+            "deleted": list(self.deleting),
+            "answered": list(self.answered),
+            "uncounted": list(self.uncounted),
+        }
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    """A push from this folder that began writing and did not finish (`.pbsync/` marker).
+
+    Its POSTs may have created objects whose answers were lost, some even after the next fetch:
+    copies above these ids (tasks, helping materials) may be its doing. `project_id` is None
+    when it was creating the project.
+    """
+
+    project_id: int | None
+    last_task_id: int
+    last_helping_id: int
+    started: str = ""
+
+
+@dataclass(frozen=True)
 class Conflict:
     """Both sides changed `field` of `item` since the last push, to different values."""
 
@@ -145,12 +218,16 @@ class Conflict:
 
 @dataclass(frozen=True)
 class RemoteOnly:
-    """Something on the server the folder does not define (kept unless pruning)."""
+    """Something on the server the folder does not define (kept unless pruning).
+
+    `task` is the server's task (kind "task"), so that a plan can show it by content.
+    """
 
     kind: str
     name: str
     id: int | None
     n_task_runs: int | None = None
+    task: TaskState | None = None
 
 
 @dataclass(frozen=True)
@@ -179,15 +256,45 @@ class Plan:
     #: a plan built by hand); creating tasks looks for a lost POST's task among those above it
     #: instead of posting it again
     last_task_id: int | None = None
+    #: the same for helping materials
+    last_helping_id: int | None = None
+    #: identities the server holds more than once (see `Duplicate`)
+    duplicates: tuple[Duplicate, ...] = ()
+    #: the folder's `[tasks] key` fields: a task's identity on the server
+    task_key_fields: tuple[str, ...] = ()
+    #: the unfinished push whose copies this plan looks for (None: the last push finished)
+    unfinished: Unfinished | None = None
+    #: extra copies are deleted (keeping the lowest id; never a task with runs)
+    dedupe: bool = False
 
     @property
     def empty(self) -> bool:
-        """No action and no conflict: the folder and the server agree."""
+        """No action and no conflict: there is nothing to send."""
         return not self.actions and not self.conflicts
 
     @property
+    def in_sync(self) -> bool:
+        """Nothing to send, and no identity twice on the server: the folder and the server agree.
+
+        A duplicate that cannot be deleted (its copies have task runs) keeps this False: the
+        server still holds a row twice, which volunteers answer twice.
+        """
+        return self.empty and not self.duplicates
+
+    @property
+    def uncounted(self) -> frozenset[int]:
+        """Ids of extra task copies this plan would delete once their task runs are counted."""
+        return frozenset(i for d in self.duplicates for i in d.uncounted)
+
+    @property
     def destructive(self) -> tuple[Action, ...]:
-        """Actions that delete or publish (publishing deletes task runs): they need confirmation."""
+        """Actions that delete or publish (publishing deletes task runs): they need confirmation.
+
+        Deleting the extra copy of a duplicate is not among them: its twin with the lowest id
+        stays, and a copy with task runs is never deleted, so nothing the folder or the
+        volunteers made is lost (that is also what lets the push after an unfinished one clean
+        up without asking).
+        """
         kinds = (DeleteTask, DeleteHelpingMaterial, PublishProject)
         return tuple(a for a in self.actions if isinstance(a, kinds))
 

@@ -5,24 +5,27 @@ deletions (unless the plan was made with `force`), and an unknown category. Ever
 through pbclient's managers, so each PYBOSSA rule (owner scoping, the publish guard, the
 reserved-keys retry, uploads) has one home; tasks are created by `client.tasks.create_many`, a
 bounded pool of workers that finds a POST whose answer was lost on the server instead of posting
-it twice. Nothing here keeps local bookkeeping that could go stale: an apply interrupted at any
-point (Ctrl-C, crash, network loss) is resumed by fetching and planning again, which creates only
-what is still missing since a task's identity is its content.
+it twice, and the project and helping materials are looked for the same way (by short_name, by
+the info sent) before a create is sent again. Once the creates are done, `settle` deletes the
+copies that appeared meanwhile (another push of the folder, a lost answer that landed late),
+keeping the lowest id. Nothing here keeps local bookkeeping that could go stale: an apply
+interrupted at any point (Ctrl-C, crash, network loss) is resumed by fetching and planning again,
+which creates only what is still missing since a task's identity is its content (the push around
+it records that it began, `pbsync.sync.marker`, so that the next one deletes the copies its lost
+answers made).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pbclient.client import Client
 from pbclient.errors import BulkCreateError, InvalidDataError
+from pbclient.reconcile import create_once
 from pbclient.resources import HelpingMaterial, Project, Resource, Task
-from pbclient.retry import RateLimitWait
 from pbclient.tasks import DEFAULT_WORKERS
 from pbsync.errors import (
     ConflictError,
@@ -31,12 +34,14 @@ from pbsync.errors import (
     UnsafeOperationError,
     ValidationError,
 )
-from pbsync.model import ProjectFields, TaskState
+from pbsync.model import HelpingMaterialState, ProjectFields, TaskState
 from pbsync.sync.actions import (
     Action,
     CreateHelpingMaterial,
     CreateProject,
     CreateTasks,
+    DeleteDuplicateHelpingMaterial,
+    DeleteDuplicateTask,
     DeleteHelpingMaterial,
     DeleteTask,
     Plan,
@@ -46,6 +51,9 @@ from pbsync.sync.actions import (
     UpdateTask,
 )
 from pbsync.sync.remote import RemoteProject
+from pbsync.sync.report import Report, Reporter
+from pbsync.sync.settle import delete_material_copy, delete_task_copy, settle
+from pbsync.sync.stored import upload_name
 
 __all__ = ["WORKERS", "Report", "Reporter", "apply"]
 
@@ -53,62 +61,6 @@ log = logging.getLogger(__name__)
 
 #: concurrent task POSTs: pbclient's bulk default (see `pbclient.tasks.DEFAULT_WORKERS`)
 WORKERS = DEFAULT_WORKERS
-
-
-class Reporter:
-    """Receives progress from `apply`; subclass and override what you need (all no-ops here).
-
-    Exceptions raised by a reporter stop the apply (that is how a UI cancels).
-    """
-
-    def start(self, plan: Plan) -> None:
-        """The apply begins (nothing sent yet)."""
-
-    def action_started(self, action: Action) -> None:
-        """An action begins."""
-
-    def action_done(self, action: Action) -> None:
-        """An action finished."""
-
-    def task_created(self, remaining: int) -> None:
-        """One task was created; `remaining` tasks of the whole plan are still to be created."""
-
-    def rate_limit_wait(self, wait: RateLimitWait) -> None:
-        """The client is about to wait for a rate-limit window (wire `Client(on_wait=...)` here)."""
-
-    def finish(self, report: Report) -> None:
-        """The apply finished."""
-
-
-@dataclass
-class Report:
-    """What an apply did: counts by kind ("project", "helping material", "task"), requests spent."""
-
-    dry_run: bool = False
-    project_id: int | None = None
-    created: Counter[str] = field(default_factory=Counter)
-    updated: Counter[str] = field(default_factory=Counter)
-    deleted: Counter[str] = field(default_factory=Counter)
-    published: bool = False
-    cancelled: bool = False
-    requests: int = 0
-    writes: int = 0
-    seconds: float = 0.0
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-serialisable summary."""
-        return {
-            "dry_run": self.dry_run,
-            "project_id": self.project_id,
-            "created": dict(self.created),
-            "updated": dict(self.updated),
-            "deleted": dict(self.deleted),
-            "published": self.published,
-            "cancelled": self.cancelled,
-            "requests": self.requests,
-            "writes": self.writes,
-            "seconds": round(self.seconds, 3),
-        }
 
 
 def check(plan: Plan) -> None:
@@ -141,8 +93,9 @@ def apply(
     reporter: Reporter | None = None,
     dry_run: bool = False,
     spent: tuple[int, float] = (0, 0.0),
+    before_writes: Callable[[], None] | None = None,
 ) -> Report:
-    """Send the plan's actions in order.
+    """Send the plan's actions in order, then delete the copies that appeared meanwhile.
 
     Args:
         plan: from `make_plan`.
@@ -151,6 +104,8 @@ def apply(
         dry_run: send nothing; the report counts what would be done.
         spent: (requests, seconds) already spent on this push, planning it: the report and
             `reporter.finish` count them too.
+        before_writes: called once every check passed, right before the first write (not for
+            a plan with no action, nor a dry run): the push records there that it began.
 
     Returns:
         The report (requests counted from the client's stats).
@@ -164,6 +119,7 @@ def apply(
     check(plan)
     reporter = reporter or Reporter()
     runner = _Runner(plan, client, reporter, dry_run)
+    runner.before_writes = before_writes
     before = client.stats.total
     started = time.monotonic()
     reporter.start(plan)
@@ -194,19 +150,47 @@ class _Runner:
             CreateTasks: self._create_tasks,
             UpdateTask: self._update_task,
             DeleteTask: self._delete_task,
+            DeleteDuplicateTask: self._delete_task_copy,
+            DeleteDuplicateHelpingMaterial: self._delete_material_copy,
         }
+        self.settled = False
+        self.before_writes: Callable[[], None] | None = None
 
     def run(self) -> None:
         if not self.dry_run:
             self._resolve_categories()
             self._check_publish()
+            if self.before_writes is not None and self.plan.actions:
+                self.before_writes()
         for action in self.plan.actions:
+            if isinstance(action, PublishProject):
+                self._settle()  # before publishing: volunteers would start on the copies
             self.reporter.action_started(action)
             if self.dry_run:
                 self._count(action)
             else:
                 self._do(action)
             self.reporter.action_done(action)
+        self._settle()
+
+    def _settle(self) -> None:
+        """After creating: delete the copies lost answers or another push made (settle.py)."""
+        if self.dry_run or self.settled or self.project_id is None:
+            return
+        self.settled = True
+        # where copies may have appeared: what this push created, and what it found copied
+        # (a lost answer of the same run may still land)
+        created, deleted = self.report.created, self.report.deleted
+        tasks = bool(created["task"] or deleted["duplicate task"])
+        helping = bool(created["helping material"] or deleted["duplicate helping material"])
+        if not (tasks or helping):
+            return
+        writes_before = _writes(self.client)
+        found = settle(self.client, self.plan, self.project_id, tasks=tasks, helping=helping)
+        self.report.writes += _writes(self.client) - writes_before
+        for duplicate in found:
+            self.report.deleted[f"duplicate {duplicate.kind}"] += len(duplicate.deleting)
+        self.report.duplicates += found
 
     def _resolve_categories(self) -> None:
         """Map the category short_names the plan uses to ids (one GET), before any write."""
@@ -257,20 +241,41 @@ class _Runner:
 
     # -- one handler per action type --------------------------------------------------------------
     def _create_project(self, action: CreateProject) -> None:
+        fields = action.project
+        body = self._project_body(fields)
         try:
-            created = self.client.projects.create(self._project_body(action.project))
+            # a POST whose answer was lost is looked for by short_name (unique on the server)
+            created = create_once(
+                lambda: self.client.projects.create(body),
+                lambda: self._created_meanwhile(fields.short_name),
+                rounds=self.client.retry.retries + 1,
+            )
         except InvalidDataError as exc:
             if "already exists" not in str(exc):
                 raise
-            # PYBOSSA wants both name and short_name unique; the fetch found no project with
-            # this short_name, so the clash is another project's name, or one this key cannot see
-            fields = action.project
-            raise PbsyncError(
-                f"the server already has a project with the name {fields.name!r} or the "
-                f"short_name {fields.short_name!r} (another of yours, or another user's): "
-                "PYBOSSA needs both to be unique; change them in project.toml"
-            ) from exc
+            # the fetch found no project with this short_name: another push of this folder
+            # (or a lost answer of ours) made it since, and this push goes on in it
+            found = self._created_meanwhile(fields.short_name)
+            if found is None:
+                # PYBOSSA wants both name and short_name unique: the clash is another
+                # project's name, or a project this key cannot see
+                raise PbsyncError(
+                    f"the server already has a project with the name {fields.name!r} or the "
+                    f"short_name {fields.short_name!r} (another of yours, or another user's): "
+                    "PYBOSSA needs both to be unique; change them in project.toml"
+                ) from exc
+            log.info("%s was created meanwhile (another push?): adopted", fields.short_name)
+            created = found
         self.project_id = self.report.project_id = int(created.id)
+
+    def _created_meanwhile(self, short_name: str) -> Project | None:
+        """The project `short_name` if it exists now (one GET); another user's is refused.
+
+        Raises:
+            pbsync.errors.NotOwnerError: it belongs to another user.
+        """
+        row = RemoteProject.project_row(self.client, short_name, owner=True)
+        return Project.from_server(row) if row is not None else None
 
     def _update_project(self, action: UpdateProject) -> None:
         body = dict(action.body)
@@ -293,6 +298,9 @@ class _Runner:
             file_path=material.file_path,
             media_url=material.media_url if material.file_path is None else None,
             priority=material.priority,
+            upload_name=self._upload_name(material),
+            # a lost answer is looked for among the materials above those the fetch saw
+            after_id=self.plan.last_helping_id,
         )
 
     def _update_helping(self, action: UpdateHelpingMaterial) -> None:
@@ -304,7 +312,14 @@ class _Runner:
         known = {"project_id": self._project_id(), **_fields_of(action)}
         stub = _as_fetched(HelpingMaterial, action.remote_id, **known)
         path = material.file_path if action.reupload else None
-        self.client.helping_materials.update(stub, file_path=path, **fields)
+        name = self._upload_name(material) if action.reupload else None
+        self.client.helping_materials.update(stub, file_path=path, upload_name=name, **fields)
+
+    def _upload_name(self, material: HelpingMaterialState) -> str | None:
+        """The name the file travels under (see `pbsync.sync.stored`); None for a link."""
+        if material.file_path is None or material.sha256 is None:
+            return None
+        return upload_name(self._project_id(), material.name, material.sha256)
 
     def _delete_helping(self, action: DeleteHelpingMaterial) -> None:
         self.client.helping_materials.delete(_id_of(action.material.id))
@@ -314,6 +329,12 @@ class _Runner:
 
     def _delete_task(self, action: DeleteTask) -> None:
         self.client.tasks.delete(_id_of(action.task.id))
+
+    def _delete_task_copy(self, action: DeleteDuplicateTask) -> None:
+        delete_task_copy(self.client, action)
+
+    def _delete_material_copy(self, action: DeleteDuplicateHelpingMaterial) -> None:
+        delete_material_copy(self.client, action)
 
     def _create_tasks(self, action: CreateTasks) -> None:
         def created(done: int, total: int) -> None:
@@ -424,5 +445,7 @@ def _effect(action: Action) -> tuple[str, str]:
         CreateTasks: ("task", "created"),
         UpdateTask: ("task", "updated"),
         DeleteTask: ("task", "deleted"),
+        DeleteDuplicateTask: ("duplicate task", "deleted"),
+        DeleteDuplicateHelpingMaterial: ("duplicate helping material", "deleted"),
     }
     return effects[type(action)]

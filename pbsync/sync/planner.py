@@ -13,7 +13,7 @@ changed is overwritten by the folder's value and flagged `drift` so the user see
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -34,10 +34,12 @@ from pbsync.sync.actions import (
     CreateTasks,
     DeleteHelpingMaterial,
     DeleteTask,
+    Duplicate,
     FieldChange,
     Plan,
     PublishProject,
     RemoteOnly,
+    Unfinished,
     UpdateHelpingMaterial,
     UpdateProject,
     UpdateTask,
@@ -51,6 +53,8 @@ from pbsync.sync.compare import (
     task_fields,
     task_fingerprint,
 )
+from pbsync.sync.duplicates import group_copies, helping_copies, task_copies, unfinished_note
+from pbsync.sync.stored import stored_as, upload_name
 
 __all__ = ["TASK_BATCH", "make_plan"]
 
@@ -70,6 +74,8 @@ def make_plan(
     prune: bool = False,
     force: bool = False,
     previous: SyncRecord | None = None,
+    dedupe: bool = False,
+    unfinished: Unfinished | None = None,
 ) -> Plan:
     """Compute the actions that make the server match the folder.
 
@@ -79,6 +85,12 @@ def make_plan(
         prune: delete remote-only helping materials and tasks (otherwise they are listed only).
         force: resolve conflicts in favour of the folder; allow deleting tasks with task runs.
         previous: what the last push recorded, for drift detection.
+        dedupe: delete the extra copies of an identity the server holds more than once (the
+            lowest id stays; a task with runs is never deleted); `prune` does it too. Without
+            either, copies are only reported in `Plan.duplicates`, except those above the ids
+            of `unfinished`.
+        unfinished: the push from this folder that began writing and did not finish (its
+            `.pbsync/` marker): the copies above the ids it began from are deleted.
 
     Returns:
         The plan, in a deterministic order.
@@ -88,6 +100,7 @@ def make_plan(
             (no task presenter, or no task).
     """
     builder = _Builder(local, remote, prune=prune, force=force, previous=previous)
+    builder.dedupe, builder.unfinished = dedupe or prune, unfinished
     builder.plan_project()
     builder.plan_helping()
     builder.plan_tasks()
@@ -113,10 +126,16 @@ class _Builder:
         self.remote_only: list[RemoteOnly] = []
         self.blocked: list[Blocked] = []
         self.notes: list[str] = []
+        self.duplicates: list[Duplicate] = []
+        self.dedupe = False
+        self.unfinished: Unfinished | None = None
         self.publish = False
 
     def result(self) -> Plan:
         remote_tasks = (self.remote.tasks if self.remote else None) or ()
+        materials = self.remote.helping_materials if self.remote else ()
+        if self.unfinished is not None and self.remote is not None:
+            self.notes.append(unfinished_note(self.unfinished))
         if self.publish:
             # last: PYBOSSA publishes only a project that has a presenter and tasks
             self._check_publishable()
@@ -132,7 +151,21 @@ class _Builder:
             prune=self.prune,
             force=self.force,
             last_task_id=max((t.id or 0 for t in remote_tasks), default=0),
+            last_helping_id=max((m.id or 0 for m in materials), default=0),
+            duplicates=tuple(self.duplicates),
+            task_key_fields=self.local.task_key_fields,
+            unfinished=self.unfinished,
+            dedupe=self.dedupe,
         )
+
+    def _wanted(self, kind: str) -> Callable[[int], bool]:
+        """Which extra copies (by id) go: all with dedupe or prune, else an unfinished push's."""
+        if self.dedupe:
+            return lambda _id: True
+        if self.unfinished is None:
+            return lambda _id: False
+        floor = self.unfinished.last_task_id if kind == "task" else self.unfinished.last_helping_id
+        return lambda copy_id: copy_id > floor
 
     def _drift(self, item: str, name: str, local: Any, remote: Any, previous: str | None) -> bool:
         """Classify a difference: returns whether it is server-side drift; records conflicts."""
@@ -212,13 +245,9 @@ class _Builder:
 
     # -- helping materials ----------------------------------------------------------------------
     def plan_helping(self) -> None:
-        remote_by_name: dict[str, HelpingMaterialState] = {}
-        extra: list[HelpingMaterialState] = []
-        for material in sorted(self.remote.helping_materials if self.remote else (), key=_by_id):
-            if material.name in remote_by_name:
-                extra.append(material)  # a duplicate (e.g. an earlier upload by another tool)
-            else:
-                remote_by_name[material.name] = material
+        materials = self.remote.helping_materials if self.remote else ()
+        remote_by_name, copies = group_copies(materials, lambda m: m.name)
+        names = {m.name for m in self.local.helping_materials}
         for material in self.local.helping_materials:
             info = _helping_info(material)
             theirs = remote_by_name.pop(material.name, None)
@@ -226,7 +255,16 @@ class _Builder:
                 self.actions.append(CreateHelpingMaterial(material, info))
             else:
                 self._update_helping(material, theirs, info)
-        for material in sorted([*remote_by_name.values(), *extra], key=_by_id):
+        unwanted = list(remote_by_name.values())
+        wanted = self._wanted("helping material")
+        for name, group in sorted(copies.items(), key=lambda item: _by_id(item[1][0])):
+            if name not in names and self.prune:
+                unwanted += group[1:]  # the folder has no such material: every copy goes
+                continue
+            actions, duplicate = helping_copies(group, wanted)
+            self.actions += actions
+            self.duplicates.append(duplicate)
+        for material in sorted(unwanted, key=_by_id):
             if self.prune:
                 self.actions.append(DeleteHelpingMaterial(material))
             else:
@@ -250,6 +288,9 @@ class _Builder:
             changes.append(FieldChange("priority", theirs.priority, mine.priority))
         if mine.sha256 is None and mine.media_url != theirs.media_url:
             changes.append(FieldChange("media_url", theirs.media_url, mine.media_url))
+        stored_elsewhere = self._stored_elsewhere(mine, theirs)
+        if stored_elsewhere is not None:
+            changes.append(stored_elsewhere)
         if not changes:
             return
         keys = sorted(mine.info)
@@ -262,13 +303,35 @@ class _Builder:
                 )
         elif prev is not None and remote_fp != prev:
             changes = [FieldChange(c.field, c.old, c.new, drift=True) for c in changes]
-        reupload = mine.sha256 is not None and mine.sha256 != theirs.sha256
+        reupload = mine.sha256 is not None and (
+            mine.sha256 != theirs.sha256 or stored_elsewhere is not None
+        )
         # PYBOSSA replaces info whole: keep the server's keys (file_name, container, and any set in
         # the web UI, which the comparison above leaves alone) under ours
         merged = {**theirs.info, **info}
         self.actions.append(
             UpdateHelpingMaterial(mine, remote_id, merged, reupload, tuple(changes))
         )
+
+    def _stored_elsewhere(
+        self, mine: HelpingMaterialState, theirs: HelpingMaterialState
+    ) -> FieldChange | None:
+        """A change when the server's copy of an unchanged pbsync upload may not be that file.
+
+        pbsync uploads under a name unique to (project, material, content) (`pbsync.sync.stored`);
+        a copy served under any other name (an older pbsync's upload under the file's own name)
+        may have been overwritten by another upload of the same user, so `info.sha256` does not
+        vouch for it: it is uploaded again. Materials made by other tools carry no `sha256` and
+        are judged by the hash the last pull recorded instead.
+        """
+        project_id = self.remote.project_id if self.remote else None
+        sha = theirs.info.get("sha256")
+        if project_id is None or mine.sha256 is None or sha != mine.sha256:
+            return None
+        if stored_as(theirs.media_url, project_id, mine.name, mine.sha256):
+            return None
+        wanted = upload_name(project_id, mine.name, mine.sha256)
+        return FieldChange("stored file", theirs.media_url, wanted)
 
     def _known_file(
         self, mine: HelpingMaterialState, theirs: HelpingMaterialState
@@ -291,14 +354,10 @@ class _Builder:
             self.notes.append("tasks were not fetched from the server; tasks left out of the plan")
             return
         key_fields = self.local.task_key_fields
-        remote_by_key: dict[str, TaskState] = {}
-        extra: list[TaskState] = []
-        for task in sorted(self.remote.tasks or () if self.remote else (), key=_by_id):
-            key = content_key(task.info, key_fields)
-            if key in remote_by_key:
-                extra.append(task)
-            else:
-                remote_by_key[key] = task
+        remote_tasks = self.remote.tasks or () if self.remote else ()
+        remote_by_key, copies = group_copies(
+            remote_tasks, lambda t: content_key(t.info, key_fields)
+        )
         new: list[TaskState] = []
         for task in self.local.tasks:
             theirs = remote_by_key.pop(task.key, None)
@@ -308,7 +367,18 @@ class _Builder:
                 self._update_task(task, theirs)
         for start in range(0, len(new), TASK_BATCH):
             self.actions.append(CreateTasks(tuple(new[start : start + TASK_BATCH])))
-        self._plan_remote_only_tasks(sorted([*remote_by_key.values(), *extra], key=_by_id))
+        unwanted = list(remote_by_key.values())
+        sources = {task.key: task.source for task in self.local.tasks}
+        wanted = self._wanted("task")
+        for key, group in sorted(copies.items(), key=lambda item: _by_id(item[1][0])):
+            if key not in sources and self.prune:
+                unwanted += group[1:]  # the folder has no such task: every copy goes
+                continue
+            name = sources.get(key) or f"task {group[0].id}"
+            actions, duplicate = task_copies(name, group, wanted)
+            self.actions += actions
+            self.duplicates.append(duplicate)
+        self._plan_remote_only_tasks(sorted(unwanted, key=_by_id))
 
     def _update_task(self, mine: TaskState, theirs: TaskState) -> None:
         assert theirs.id is not None
@@ -334,7 +404,7 @@ class _Builder:
         for task in tasks:
             label = f"task {task.id}"
             if not self.prune:
-                self.remote_only.append(RemoteOnly("task", label, task.id, task.n_task_runs))
+                self.remote_only.append(RemoteOnly("task", label, task.id, task.n_task_runs, task))
             elif self.force or task.n_task_runs == 0:
                 self.actions.append(DeleteTask(task))
             else:

@@ -169,9 +169,10 @@ class WatchSession:
             local, remote = self._read_parts(state, parts)
         previous = load_record(self.folder, self.target, state.project.short_name)
         plan = make_plan(local, remote, prune=self.prune, force=self.force, previous=previous)
-        unknown = {b.id for b in plan.blocked if b.id is not None}
-        if remote is not None and unknown and not self.force:
-            # count task runs only for the tasks a prune would delete, then plan again
+        unknown = {b.id for b in plan.blocked if b.id is not None} if not self.force else set()
+        unknown |= plan.uncounted
+        if remote is not None and unknown:
+            # count task runs only for the tasks a prune (or dedupe) would delete, then plan again
             remote = RemoteProject.count_task_runs(self.client, remote, unknown)
             plan = make_plan(local, remote, prune=self.prune, force=self.force, previous=previous)
         return plan

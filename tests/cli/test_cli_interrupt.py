@@ -85,7 +85,7 @@ def test_ctrl_c_in_a_rate_limit_wait_exits_at_once_and_the_rerun_converges(
             if first.poll() is None:  # the assertion failed: do not leave it behind
                 first.kill()
                 first.wait(timeout=TIMEOUT)
-        assert first.returncode == 1, text
+        assert first.returncode == 130, text
         assert "error: interrupted; run the command again to resume" in text
         assert "Traceback" not in text and "Exception in thread" not in text
 

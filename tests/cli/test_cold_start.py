@@ -70,7 +70,7 @@ def test_completing_a_command_name_imports_no_command() -> None:
     out, modules = _imported(["-c", SCRIPT], env)
     assert _forbidden(modules) == []
     assert not any(spec.module in modules for spec in COMMANDS.values())
-    assert out.split() == ["plain,pull", "plain,push"]
+    assert out.split() == ["plain,projects", "plain,pull", "plain,push"]
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

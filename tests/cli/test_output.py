@@ -54,7 +54,8 @@ def test_render_shows_drift_and_structured_changes() -> None:
     )
     text = console.export_text()
     assert "changed on the server since the last push" in text
-    assert "root['a']" in text  # deepdiff's field-level detail inside info.x
+    assert "info.x.a: 2 -> 1" in text  # server 2, folder 1: the value inside info.x, plainly
+    assert "root[" not in text and "Value of" not in text
 
 
 def test_long_server_errors_become_one_line() -> None:
@@ -73,4 +74,4 @@ def test_counts_are_singular_for_one_task() -> None:
     console = Console(record=True, width=120)
     render_plan(console, plan)
     text = console.export_text()
-    assert "(1 task to create)" in text and "+ create 1 task (tasks.csv:7)\n" in text
+    assert ": create 1 task\n" in text and "+ create 1 task\n      tasks.csv:7  u=1\n" in text

@@ -74,7 +74,7 @@ def test_push_json_report(run, folder: Path) -> None:  # type: ignore[no-untyped
 def test_dry_run_sends_nothing(run, folder: Path, local_server: LocalServer) -> None:  # type: ignore[no-untyped-def]
     result = run("push", str(folder), "--dry-run")
     assert result.exit_code == 0, result.output
-    assert "create project" in result.stdout and "Would" in result.stdout
+    assert "create project" in result.stdout and "Dry run, nothing sent" in result.stdout
     assert all(method == "GET" for method, _ in local_server.stats.snapshot())
 
 

@@ -112,6 +112,30 @@ def test_helping_material_upload_and_replace(
     }
 
 
+def test_upload_under_another_name_and_replace(
+    client: Client, project: Project, tmp_path: Path
+) -> None:
+    image = tmp_path / "кот.png"
+    image.write_bytes(b"\x89PNG cat")
+    with pytest.raises(InvalidDataError, match="another name"):
+        client.helping_materials.create(project, {}, file_path=image)  # would 404
+    hm = client.helping_materials.create(
+        project, {"name": "кот.png"}, file_path=image, upload_name="cat-1.png", priority=0.5
+    )
+    assert hm.info["file_name"] == "cat-1.png" and hm.media_url.endswith("/cat-1.png")
+    assert client.session.get(hm.media_url, timeout=5).content == b"\x89PNG cat"
+    image.write_bytes(b"\x89PNG cat 2")
+    hm.info["v"] = 2
+    client.helping_materials.update(hm, file_path=image, upload_name="cat-2.png", priority=0.7)
+    again = client.helping_materials.get(hm.id)
+    assert again.media_url.endswith("/cat-2.png")
+    assert client.session.get(again.media_url, timeout=5).content == b"\x89PNG cat 2"
+    # PYBOSSA's multipart PUT takes only the file: info and priority followed as JSON
+    assert again.info == {"name": "кот.png", "v": 2, "container": hm.info["container"],
+                          "file_name": "cat-2.png"}  # fmt: skip
+    assert again.priority == 0.7
+
+
 def test_upload_refuses_an_extension_the_server_would_not_store(
     local_server: Any, client: Client, project: Project, tmp_path: Path
 ) -> None:

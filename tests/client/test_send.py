@@ -62,8 +62,9 @@ def test_refused_connection_is_not_applied(fake_time: FakeTime) -> None:
         with client, pytest.raises(TransportError) as caught:
             client.request("POST", "/api/task", json={})
     assert caught.value.maybe_applied is False
-    # a refused connection surely did not reach the server: retried even for a POST
-    assert fake_time.sleeps == [0.5, 1.0, 2.0]
+    # nothing listens on this machine's port, and nothing will within a back-off: no retry
+    # (issue 11; a remote host gets one, see tests/cli/test_keys_refused.py)
+    assert fake_time.sleeps == []
 
 
 @pytest.mark.faults

@@ -1,4 +1,4 @@
-"""The streamed multipart body and the extension check."""
+"""The streamed multipart body, the extension check and the upload-name check."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from werkzeug.formparser import parse_form_data
 from werkzeug.test import EnvironBuilder
 
 from pbclient.errors import InvalidDataError
-from pbclient.uploads import MultipartBody, check_extension
+from pbclient.uploads import MultipartBody, check_extension, check_upload_name
 
 
 def _parse(body: bytes, content_type: str) -> tuple[dict[str, str], dict[str, tuple[str, bytes]]]:
@@ -58,3 +58,25 @@ def test_other_extensions_are_refused_unless_allowed(name: str) -> None:
     with pytest.raises(InvalidDataError, match="does not store"):
         check_extension(name)
     check_extension(name, allow_any=True)
+
+
+def test_body_sends_another_file_name_when_asked(tmp_path: Path) -> None:
+    path = tmp_path / "кот.png"
+    path.write_bytes(b"cat")
+    with MultipartBody({}, path, filename="pbsync-1-ab.png") as body:
+        _, files = _parse(body.read(), body.content_type)
+    assert files == {"file": ("pbsync-1-ab.png", b"cat")}
+
+
+@pytest.mark.parametrize("name", ["a.png", "pbsync-12-0a1b2c3d-0123456789abcdef.png", "A-b_c.d.js"])
+def test_names_secure_filename_keeps_pass(name: str) -> None:
+    check_upload_name(name)
+
+
+@pytest.mark.parametrize(
+    "name", ["a b.png", "кот.png", "_a.png", ".a.png", "a/b.png", "é.png", "a\nb.png", '"q".png']
+)
+def test_names_secure_filename_changes_are_refused(name: str) -> None:
+    # PYBOSSA would store these under another name and report this one: served nowhere
+    with pytest.raises(InvalidDataError, match="another name"):
+        check_upload_name(name)

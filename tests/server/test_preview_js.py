@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from serverkit import Api
 
-from pbsync.server import LocalServer
+from pbsync.server import LocalServer, workflow
 
 NODE = shutil.which("node")
 
@@ -133,7 +133,7 @@ def test_the_task_loop_answers_every_task_then_shows_the_end(
     assert seen["paths"] == [*paths, paths[-1]]
     runs = admin_local.ok("GET", "/api/taskrun", params={"project_id": project["id"]})
     assert sorted((r["task_id"], r["user_id"], r["user_ip"]) for r in runs) == [
-        (task_id, None, "127.0.0.1") for task_id in ids
+        (task_id, None, workflow.anonymised_ip(local_server.store, "127.0.0.1")) for task_id in ids
     ]
 
 

@@ -25,7 +25,8 @@ def test_headers_on_every_api_response_even_when_off(admin: Api, anon: Api) -> N
         anon.post("/api/project", json={}),
         admin.get("/api/project/999"),
     ):
-        assert resp.headers["X-RateLimit-Limit"] == "300"
+        # 300 by default (the local server's and PYBOSSA's), whatever the server configures
+        assert int(resp.headers["X-RateLimit-Limit"]) > 0
         reset = int(resp.headers["X-RateLimit-Reset"])
         assert reset % 900 == 0 and 0 < reset - time.time() <= 900
         assert resp.headers["Access-Control-Allow-Origin"] == "*"

@@ -14,6 +14,7 @@ from pbsync.sync.actions import (
     CreateHelpingMaterial,
     CreateProject,
     CreateTasks,
+    DeleteDuplicateTask,
     DeleteHelpingMaterial,
     DeleteTask,
     PublishProject,
@@ -23,6 +24,7 @@ from pbsync.sync.actions import (
 )
 from pbsync.sync.planner import TASK_BATCH, make_plan
 from pbsync.sync.record import record_of
+from pbsync.sync.stored import upload_name
 
 FIELDS = ProjectFields(
     name="Cats",
@@ -44,12 +46,17 @@ def material(
     name: str, *, sha: str | None = "aa", id: int | None = None, **info: Any
 ) -> HelpingMaterialState:
     server_info = dict(info)
+    media_url = None
     if id is not None and sha is not None:
-        server_info.update(sha256=sha, file_name=name, container="user_1", name=name)
+        # as pbsync uploads it to project 7 (see `remote`): under its upload name
+        stored = upload_name(7, name, sha)
+        server_info.update(sha256=sha, file_name=stored, container="user_1", name=name)
+        media_url = f"http://pybossa/uploads/user_1/{stored}"
     return HelpingMaterialState(
         name=name,
         info=server_info if id is not None else info,
         sha256=sha,
+        media_url=media_url,
         id=id,
         file_path=None if id is not None else f"/tmp/{name}",
     )
@@ -169,7 +176,8 @@ def test_prune_never_deletes_answered_tasks_without_force(
 def test_prune_deletes_helping_materials_and_duplicate_tasks() -> None:
     theirs = remote((task(T1, id=1, runs=0), task(T1, id=2, runs=0)), (material("x.png", id=5),))
     plan = make_plan(local((task(T1),)), theirs, prune=True)
-    assert [type(a) for a in plan.actions] == [DeleteHelpingMaterial, DeleteTask]
+    # the copy goes as a duplicate of the lowest id (never with task runs, even with --force)
+    assert [type(a) for a in plan.actions] == [DeleteHelpingMaterial, DeleteDuplicateTask]
     assert plan.actions[1].task.id == 2  # type: ignore[attr-defined]
 
 
@@ -207,8 +215,39 @@ def test_helping_reupload_only_when_the_file_changed() -> None:
     caption_only = make_plan(local(helping=(material("m.png", caption="new"),)), theirs).actions
     new_file = make_plan(local(helping=(material("m.png", sha="bb"),)), theirs).actions
     assert isinstance(caption_only[0], UpdateHelpingMaterial) and not caption_only[0].reupload
-    assert caption_only[0].info["file_name"] == "m.png"  # the server's keys are sent back
+    # the server's keys are sent back
+    assert caption_only[0].info["file_name"] == upload_name(7, "m.png", "aa")
     assert isinstance(new_file[0], UpdateHelpingMaterial) and new_file[0].reupload
+
+
+@pytest.mark.parametrize(
+    ("served", "reupload"),
+    [
+        (upload_name(7, "m.png", "aa"), False),  # pbsync's own name: info.sha256 vouches for it
+        ("m.png", True),  # an older pbsync's name: another upload may have overwritten it
+        (upload_name(8, "m.png", "aa"), True),  # another project's copy
+        (upload_name(7, "n.png", "aa"), True),  # another material's copy
+        (upload_name(7, "m.png", "bb"), True),  # other bytes than info.sha256 says
+        (None, True),  # no media_url at all
+    ],
+)
+def test_a_file_stored_under_another_name_is_uploaded_again(
+    served: str | None, reupload: bool
+) -> None:
+    stored = material("m.png", id=3)
+    url = None if served is None else f"http://pybossa/uploads/user_1/{served}"
+    theirs = remote(helping=(replace(stored, media_url=url),))
+    plan = make_plan(local(helping=(material("m.png"),)), theirs)
+    assert [a.reupload for a in plan.actions if isinstance(a, UpdateHelpingMaterial)] == (
+        [True] if reupload else []
+    )
+    if reupload:
+        (change,) = plan.actions[0].changes  # type: ignore[attr-defined]
+        assert (change.field, change.old, change.new) == (
+            "stored file",
+            url,
+            upload_name(7, "m.png", "aa"),
+        )
 
 
 def test_link_only_material_records_its_name() -> None:

@@ -302,13 +302,15 @@ def test_hostile_names_never_leave_the_folder(
             "z.png",
             "_CON.png",
             "ok.png",
-            "ok-2.png",
         ]
     )
     assert all((copy / "helping" / h).read_bytes() == b"\x89PNG real" for h in helping)
     assert any("written as helping/x-2.png" in w for w in report.warnings)
+    assert any("ok.png" in w and "same name as an earlier" in w for w in report.warnings)
     assert not (tmp_path / "x.png").exists() and not Path("/etc/passwd.png").exists()
-    LocalProject.load(copy)  # and the result is a valid folder
+    # and the result is a valid folder holding every material under its own name
+    names = {m.name for m in LocalProject.load(copy).state.helping_materials}
+    assert names == {"real.png", *HOSTILE}
 
 
 @pytest.mark.skipif(os.name == "nt", reason="symlinks")

@@ -274,3 +274,34 @@ def test_write_jsonl_refuses_reserved_info_keys() -> None:
 def test_jsonl_lines_are_json() -> None:
     text = write_jsonl([_task(1, {"q": "a\nb"})])
     assert json.loads(text.splitlines()[0]) == {"q": "a\nb"}
+
+
+SHAPES = {"title": "Shapes 1", "url": "http://a"}
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "info"),
+    [
+        ("tasks.csv", "title,url\nShapes 1,http://a\n", SHAPES),
+        ("tasks.csv", "title;url\nShapes 1;http://a\n", SHAPES),  # a spreadsheet's "CSV"
+        ("tasks.csv", "title\turl\nShapes 1\thttp://a\n", SHAPES),
+        ("tasks.csv", '"t;x",url\nShapes 1,http://a\n', {"t;x": "Shapes 1", "url": "http://a"}),
+        ("tasks.csv", "\n\ntitle;url\nShapes 1;http://a\n", SHAPES),  # blank lines first
+        ("tasks.csv", "url\nhttp://a\n", {"url": "http://a"}),
+        ("tasks.tsv", "title\turl\nShapes 1\thttp://a\n", SHAPES),
+        ("tasks.tsv", "title\turl\n1, 2; 3\thttp://a\n", {"title": "1, 2; 3", "url": "http://a"}),
+    ],
+)
+def test_csv_delimiter_comes_from_the_header(
+    tmp_path: Path, name: str, data: str, info: dict[str, str]
+) -> None:
+    rows, problems = _read(tmp_path, name, data)
+    assert problems == []
+    assert [r.info for r in rows] == [info]
+
+
+def test_csv_header_with_two_delimiters_is_refused(tmp_path: Path) -> None:
+    _, problems = _read(tmp_path, "tasks.csv", "\ntitle;url,note\nx;y,z\n")
+    (problem,) = problems
+    assert (problem.file, problem.line) == ("tasks.csv", 2)
+    assert "'title;url,note' holds commas and semicolons" in problem.message
