@@ -7,6 +7,7 @@ server must then hold each thing once, and a re-run must leave it holding exactl
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,10 +95,21 @@ def held(server: LocalServer) -> Held:
 
 
 def run_cli(server: LocalServer, home: Path, *args: str, key: str | None = None) -> Result:
-    """`pbsync --endpoint URL --api-key KEY ARGS...` in this process, as a user runs it."""
+    """`pbsync --endpoint URL --api-key KEY ARGS...` in this process, as a user runs it.
+
+    The server runs in this process too, so the command's log handler would also print the
+    server's own warnings (waitress: "Task queue depth is 1" when 8 workers and a read meet):
+    they are muted here, as they would be in another process.
+    """
     env = {"HOME": str(home), "PYBOSSA_ENDPOINT": None, "PYBOSSA_API_KEY": None}
     options = ["--endpoint", server.url, "--api-key", key or server.api_key]
-    return CliRunner().invoke(main, [*options, *args], env=env)
+    queue_log = logging.getLogger("waitress.queue")
+    level = queue_log.level
+    queue_log.setLevel(logging.ERROR)
+    try:
+        return CliRunner().invoke(main, [*options, *args], env=env)
+    finally:
+        queue_log.setLevel(level)
 
 
 def outcome(result: Result) -> str:

@@ -187,20 +187,9 @@ PULL: list[Burst] = [
     ("500 download", [_rule(1, "{upload}", status=500)]),
     ("503x4 download", [_rule(4, "{upload}", status=503)]),  # over the budget
 ]
-#: pull cases that the pull share of issue 9 (all-or-nothing pull) is fixing
-PULL_SHARE = pytest.mark.xfail(
-    strict=True,
-    reason="issue 9: all-or-nothing pull (in progress): a download error becomes a link, exit 0",
-)
-PULL_CASES = [
-    pytest.param(
-        rules, id=name, marks=[PULL_SHARE] if name in ("500 download", "503x4 download") else []
-    )
-    for name, rules in PULL
-]
 
 
-@pytest.mark.parametrize("rules", PULL_CASES)
+@pytest.mark.parametrize("rules", [b[1] for b in PULL], ids=[b[0] for b in PULL])
 def test_pull_under_faults_writes_the_whole_project_or_fails_in_one_line(
     local_server: LocalServer, tmp_path: Path, rules: list[dict[str, Any]]
 ) -> None:
