@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("control", __name__)
 
-FAULT_ARGS = ("status", "drop", "latency", "path", "method")
+FAULT_ARGS = ("status", "drop", "latency", "path", "method", "after")
 
 
 def _body() -> dict[str, Any]:
@@ -37,7 +37,7 @@ def reset() -> Response:
 
 @bp.route("/_pbsync/faults", methods=["POST"])
 def add_fault() -> Response:
-    """Add a fault rule: `{"count", "status", "drop", "latency", "path", "method"}`."""
+    """Add a fault rule: `{"count", "status", "drop", "latency", "path", "method", "after"}`."""
     data = _body()
     kwargs = {k: data[k] for k in FAULT_ARGS if k in data}
     try:

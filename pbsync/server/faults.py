@@ -45,6 +45,8 @@ class Fault:
     latency: float = 0.0
     path: str | None = None
     method: str | None = None
+    #: matching requests to let through untouched before the rule applies
+    after: int = 0
 
     def matches(self, method: str, path: str) -> bool:
         """Return True when this rule applies to a request."""
@@ -71,6 +73,7 @@ class FaultInjector:
         latency: float = 0.0,
         path: str | None = None,
         method: str | None = None,
+        after: int = 0,
     ) -> None:
         """Make the next `count` requests (to `path`, with `method`, if given) misbehave.
 
@@ -81,6 +84,8 @@ class FaultInjector:
             latency: sleep this many seconds before answering.
             path: only requests to this exact path (e.g. "/api/task").
             method: only requests with this method.
+            after: let this many matching requests through first (the rule then applies to
+                the next `count`): "the 500th task POST" without racing the client to it.
 
         Raises:
             ValueError: for a rule that does nothing or an unsupported status.
@@ -91,8 +96,10 @@ class FaultInjector:
             raise ValueError("a fault needs status, drop or latency")
         if status is not None and not 400 <= status <= 599:
             raise ValueError("status must be a 4xx or 5xx code")
+        if after < 0:
+            raise ValueError("after must not be negative")
         with self._lock:
-            self._rules.append(Fault(count, status, drop, float(latency), path, method))
+            self._rules.append(Fault(count, status, drop, float(latency), path, method, after))
 
     def clear(self) -> None:
         """Remove every rule."""
@@ -100,10 +107,17 @@ class FaultInjector:
             self._rules.clear()
 
     def take(self, method: str, path: str) -> Fault | None:
-        """Consume and return the first rule matching a request, if any."""
+        """Consume and return the first rule matching a request, if any.
+
+        A rule still letting requests through (`after`) counts this one and leaves it to the
+        rules after it.
+        """
         with self._lock:
             for rule in self._rules:
                 if rule.matches(method, path):
+                    if rule.after > 0:
+                        rule.after -= 1
+                        continue
                     rule.count -= 1
                     if rule.count == 0:
                         self._rules.remove(rule)
@@ -117,16 +131,51 @@ class FaultInjector:
 
 
 class RequestStats:
-    """Counts of requests received, by (method, path); thread-safe."""
+    """Counts of requests received, by (method, path); thread-safe.
+
+    A request counts when it arrives, before any fault rule delays or drops it, so a test can
+    wait for "the 500th task POST is in flight" (`wait_for`) and act on it.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
         self._counts: Counter[tuple[str, str]] = Counter()
 
     def record(self, method: str, path: str) -> None:
         """Count one request."""
-        with self._lock:
+        with self._changed:
             self._counts[(method, path)] += 1
+            self._changed.notify_all()
+
+    def count(self, method: str | None = None, path: str | None = None) -> int:
+        """Return how many requests (with `method`, to exactly `path`, if given) were received."""
+        with self._lock:
+            return self._matching(method, path)
+
+    def wait_for(
+        self,
+        count: int,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        timeout: float,
+    ) -> bool:
+        """Block until `count` requests (with `method`, to exactly `path`) were received.
+
+        Returns:
+            True once they were; False when `timeout` seconds passed first.
+        """
+        with self._changed:
+            return self._changed.wait_for(lambda: self._matching(method, path) >= count, timeout)
+
+    def _matching(self, method: str | None, path: str | None) -> int:
+        wanted = method.upper() if method is not None else None
+        return sum(
+            n
+            for (m, p), n in self._counts.items()
+            if (wanted is None or m == wanted) and (path is None or p == path)
+        )
 
     def snapshot(self) -> dict[tuple[str, str], int]:
         """Return a copy of the counters keyed by (method, path)."""
@@ -135,8 +184,9 @@ class RequestStats:
 
     def reset(self) -> None:
         """Zero every counter."""
-        with self._lock:
+        with self._changed:
             self._counts.clear()
+            self._changed.notify_all()
 
     def total(self, method: str | None = None, prefix: str = "/api/") -> int:
         """Return how many requests (with `method`, under `prefix`) were received."""

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from waitress import wasyncore
+from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
 from pbsync.server.app import ServerState, create_app
@@ -157,6 +159,35 @@ class LocalServer:
         assert self._thread is not None
         while self._thread.is_alive():
             self._thread.join(timeout=0.5)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until no client is connected and no request is being handled or queued.
+
+        After a test kills a client, requests it had sent may still be running (a fault's
+        latency, a write finishing): once this returns True, none of them can change anything
+        any more, so what the store holds is final.
+
+        Returns:
+            True once idle; False when `timeout` seconds passed first.
+        """
+        deadline = time.monotonic() + timeout
+        while not self._idle():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.005)  # waitress signals neither event: poll, briefly
+        return True
+
+    def _idle(self) -> bool:
+        server = self._server
+        if server is None:
+            return True
+        # connections first: only a connection queues work, so once none is left, an empty
+        # queue and no busy thread seen afterwards stay that way
+        if any(isinstance(channel, HTTPChannel) for channel in list(server._map.values())):
+            return False
+        dispatcher = server.task_dispatcher
+        with dispatcher.lock:
+            return dispatcher.active_count == 0 and not dispatcher.queue
 
     def reset(self) -> None:
         """Empty everything but the admin user and the default categories; keep the admin key."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -107,3 +108,51 @@ def test_http_controls_need_testing() -> None:
         assert requests.get(f"{server.url}/_pbsync/stats").status_code == 404
         server.faults.add(1, status=500)  # the in-process injector always works
         assert requests.get(f"{server.url}/api/project").status_code == 500
+
+
+def test_a_rule_can_let_the_first_requests_through(local_server: LocalServer, admin: Api) -> None:
+    """`after=N`: the N+1st matching request is the one faulted, whatever else goes on."""
+    local_server.faults.add(1, status=503, path="/api/category", after=2)
+    local_server.faults.add(1, status=500, path="/api/category")
+    # the second rule does not wait: the first lets requests on to it while it counts
+    assert admin.get("/api/category").status_code == 500
+    assert admin.get("/api/project").status_code == 200  # not matching: not counted
+    assert admin.get("/api/category").status_code == 200
+    assert admin.get("/api/category").status_code == 503
+    assert admin.get("/api/category").status_code == 200
+    base = f"{local_server.url}/_pbsync"
+    requests.post(f"{base}/faults", json={"count": 1, "status": 502, "after": 1})
+    assert [admin.get("/api/category").status_code for _ in range(3)] == [200, 502, 200]
+    with pytest.raises(ValueError, match="after"):
+        local_server.faults.add(1, status=500, after=-1)
+
+
+def test_waiting_for_a_request_count(local_server: LocalServer, admin: Api) -> None:
+    stats = local_server.stats
+    assert not stats.wait_for(1, method="POST", path="/api/task", timeout=0.05)
+    sender = threading.Thread(target=lambda: [admin.post("/api/task", json={}) for _ in range(3)])
+    sender.start()
+    try:
+        assert stats.wait_for(3, method="post", path="/api/task", timeout=30)
+    finally:
+        sender.join()
+    assert stats.count("POST", "/api/task") == 3
+    assert stats.count(path="/api/task") == 3
+    assert stats.count() == 3
+
+
+def test_wait_idle_waits_for_running_requests_and_open_connections() -> None:
+    with LocalServer() as server:
+        assert server.wait_idle(timeout=5)
+        server.faults.add(1, latency=0.5, path="/api/category")
+        session = requests.Session()
+        slow = threading.Thread(target=session.get, args=(f"{server.url}/api/category",))
+        slow.start()
+        try:
+            assert server.stats.wait_for(1, path="/api/category", timeout=30)
+            assert not server.wait_idle(timeout=0.05)  # the request is still being handled
+        finally:
+            slow.join()
+        assert not server.wait_idle(timeout=0.05)  # answered, but its connection is open
+        session.close()
+        assert server.wait_idle(timeout=30)

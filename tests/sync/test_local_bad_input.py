@@ -25,9 +25,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 import pbsync
 from pbclient.client import Client
+from pbsync.cli import main
 from pbsync.errors import ValidationError
 from pbsync.folder.project import LocalProject
 
@@ -119,3 +121,29 @@ def test_broken_folder_sends_nothing(folder: Path, local_server, tmp_path: Path)
         assert client.stats.total == 0
     assert local_server.stats.total() == 0
     assert not (made / ".pbsync").exists()  # nothing written either
+
+
+@pytest.mark.parametrize("folder", CASES, ids=[p.name for p in CASES])
+def test_broken_folder_push_is_exit_1_and_one_line_a_problem(
+    folder: Path,
+    local_server,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    """As a user sees it: `pbsync push DIR --yes` exits 1, one `error:` line per problem."""
+    text = (folder / "expected.txt").read_text(encoding="utf-8")
+    expected = [line for line in text.splitlines() if line.strip()]
+    made = materialize(folder, tmp_path)
+    env_name = _env(folder)
+    args = ["--endpoint", local_server.url, "--api-key", local_server.api_key]
+    args += ["--env", env_name] if env_name else []
+    local_server.stats.reset()
+    home = {"HOME": str(tmp_path), "PYBOSSA_ENDPOINT": None, "PYBOSSA_API_KEY": None}
+    result = _without_hanging(
+        lambda: CliRunner().invoke(main, [*args, "push", str(made), "--yes"], env=home)
+    )
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == len(expected), lines
+    for line in expected:
+        assert any(_matches(f"error: {line}", shown) for shown in lines), (line, lines)
+    assert local_server.stats.total(prefix="/") == 0
