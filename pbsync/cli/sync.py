@@ -73,7 +73,9 @@ def diff(ctx: click.Context, directory: Path, as_json: bool) -> None:
 @click.option(
     "--force",
     is_flag=True,
-    help="Override conflicts; delete answered tasks; publish over task runs.",
+    help="Override conflicts; delete answered tasks; publish over task runs. PYBOSSA lets only "
+    "an admin delete a task that has a result (the result goes with it): for anyone else such "
+    "tasks stay, shown as blocked; nobody can delete a result or an answer that is part of one.",
 )
 @click.option(
     "--dedupe",
