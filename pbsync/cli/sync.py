@@ -11,7 +11,7 @@ import click
 
 import pbsync
 from pbsync.cli import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, GlobalOptions
-from pbsync.cli.common import connection, consoles, emit_json, folder_argument
+from pbsync.cli.common import WaitLine, connection, consoles, emit_json, folder_argument
 from pbsync.cli.output import ProgressReporter, plan_json, render_plan, render_report
 from pbsync.errors import PbsyncError, ProjectNotFoundError
 from pbsync.sync.actions import Plan
@@ -51,7 +51,7 @@ def diff(ctx: click.Context, directory: Path, as_json: bool) -> None:
     opts: GlobalOptions = ctx.obj
     out, err = consoles(as_json, opts.verbosity < 0)
     local = pbsync.load(directory, env=opts.env)
-    with connection(ctx, err) as conn:
+    with connection(ctx, err, on_wait=WaitLine(err)) as conn:
         plan = pbsync.plan(local, conn.client, target=conn.target)
         requests = conn.client.stats.total
     if as_json:
@@ -162,7 +162,7 @@ def pull(
     opts: GlobalOptions = ctx.obj
     out, err = consoles(as_json, opts.verbosity < 0)
     folder = directory if directory is not None else Path(short_name)
-    with connection(ctx, err) as conn:
+    with connection(ctx, err, on_wait=WaitLine(err)) as conn:
         try:
             result = pbsync.pull(
                 conn.client,
