@@ -149,25 +149,38 @@ class Pacer:
         self._source: dict[str, int] = {}
         self._in_flight: dict[str, int] = {}
         self._tickets = 0
+        # per bucket: (reset, the lowest remaining the server reported in that window)
+        self._floor: dict[str, tuple[float, int]] = {}
+        # notified on every answer (or failure): a worker waiting for a new window's first answer
+        self._answered = threading.Condition(self._lock)
 
     def snapshot(self) -> dict[str, RateLimit]:
-        """The last known state of every bucket."""
+        """The last known state of every bucket (a new window no answer has told of is left out)."""
         with self._lock:
-            return dict(self._state)
+            return {b: s for b, s in self._state.items() if s.reset != math.inf}
 
     def acquire(self, bucket: str) -> float:
         """Reserve a request in `bucket`; return 0.0, or the seconds to wait before trying again."""
         with self._lock:
             return self._acquire(bucket)
 
-    def start(self, bucket: str) -> tuple[float, int | None]:
+    def start(self, bucket: str, patience: float = 60.0) -> tuple[float, int | None]:
         """`acquire` and, when granted, `begin` in one step: `(0.0, ticket)` or `(delay, None)`.
 
         One lock for both, so an answer observed in between cannot overwrite the count without
-        this request (which `acquire` has taken but `begin` has not yet put in flight).
+        this request (which `acquire` has taken but `begin` has not yet put in flight). When a
+        new window's guessed budget (see `_acquire`) is spent and requests are in flight, waits
+        up to `patience` seconds for one of their answers, which tells the real count.
         """
         with self._lock:
-            delay = self._acquire(bucket)
+            while True:
+                delay = self._acquire(bucket)
+                if delay != math.inf or not self._in_flight.get(bucket):
+                    break
+                if not self._answered.wait(patience):
+                    break
+            if delay == math.inf:
+                delay = 0.0  # nobody can tell: send, and let the server decide
             return (delay, None) if delay > 0 else (0.0, self._begin(bucket))
 
     def _acquire(self, bucket: str) -> float:
@@ -176,9 +189,15 @@ class Pacer:
             return 0.0
         now = self._clock()
         if state.reset <= now:
-            # the window is over: the server's counter restarted, ours is unknown until told
-            del self._state[bucket]
-            return 0.0
+            # the window is over and the server's counter restarted: until an answer tells the
+            # new window's count, concurrent workers share the limit it had (reset unknown: inf),
+            # less the requests still in flight, which may reach the server in the new window
+            if state.limit is None:
+                del self._state[bucket]
+                return 0.0
+            in_flight = self._in_flight.get(bucket, 0)
+            state = RateLimit(state.limit, state.limit - in_flight, math.inf)
+            self._state[bucket] = state
         if state.remaining <= self._reserve:
             return state.reset - now
         self._state[bucket] = RateLimit(state.limit, state.remaining - 1, state.reset)
@@ -202,6 +221,7 @@ class Pacer:
     def _end(self, bucket: str) -> int:
         others = max(self._in_flight.get(bucket, 0) - 1, 0)
         self._in_flight[bucket] = others
+        self._answered.notify_all()
         return others
 
     def observe(self, bucket: str, headers: Mapping[str, str], ticket: int | None = None) -> None:
@@ -223,17 +243,31 @@ class Pacer:
             others = self._end(bucket) if ticket is not None else 0
             if remaining is None or reset is None:
                 return
+            # within a window a limiting server's count only goes down, but concurrent requests
+            # are counted in another order than they were sent: the lowest count reported is the
+            # latest; every request counted after it is still in flight
+            floor_reset, floor = self._floor.get(bucket, (None, remaining))
+            # a whole budget left after this request: the server does not enforce its limit
+            # (a limiting PYBOSSA has counted the request): its word is believed as it comes
+            enforcing = limit is None or remaining < limit
+            if floor_reset == reset and enforcing:
+                remaining = min(remaining, floor)
+            self._floor[bucket] = (reset, remaining)
             new = RateLimit(limit, remaining - others, reset)
             old = self._state.get(bucket)
+            if old is not None and reset <= self._clock():
+                return  # an answer from a window that is over tells nothing about this one
+            if old is not None and old.reset == math.inf:
+                old = None  # a guessed window: the server's word replaces it
             if old is not None and old.reset == new.reset:
                 late = (
                     ticket < self._source.get(bucket, 0)
                     if ticket is not None
                     else old.remaining < new.remaining
                 )
-                if late:
+                if late and new.remaining >= old.remaining:
                     return
             if old is None or new.reset >= old.reset:
                 self._state[bucket] = new
                 if ticket is not None:
-                    self._source[bucket] = ticket
+                    self._source[bucket] = max(ticket, self._source.get(bucket, 0))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -24,7 +26,14 @@ from pbsync.config import resolve
 from pbsync.errors import PbsyncError
 from pbsync.target import Connection, connect
 
-__all__ = ["connection", "consoles", "emit_json", "folder_argument", "interruptible"]
+__all__ = [
+    "WaitLine",
+    "connection",
+    "consoles",
+    "emit_json",
+    "folder_argument",
+    "interruptible",
+]
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +80,33 @@ def connection(
         raise PbsyncError(transport_message(exc, server)) from exc
     except AuthenticationError as exc:
         raise PbsyncError(auth_message(exc, server, settings.api_key is not None)) from exc
+
+
+class WaitLine:
+    """`on_wait` for a command without a progress bar: one line on stderr per rate-limit window.
+
+    "rate limit reached on /api/task (PYBOSSA's 300 requests per 15 minutes): waiting until
+    14:05:10 (612 s)". Every worker thread waits for the same window; it is announced once.
+    """
+
+    def __init__(self, err: Console) -> None:
+        self.err = err
+        self._lock = threading.Lock()
+        self._announced: set[tuple[str, int]] = set()
+
+    def __call__(self, wait: RateLimitWait) -> None:
+        with self._lock:
+            window = (wait.path, int(wait.until))
+            if window in self._announced:
+                return
+            self._announced.add(window)
+        until = datetime.fromtimestamp(wait.until).strftime("%H:%M:%S")
+        self.err.print(
+            f"rate limit reached on {wait.path} (the server counts requests per endpoint in "
+            f"windows, 300 per 15 minutes on PYBOSSA): waiting until {until} "
+            f"({wait.seconds:.0f} s)",
+            highlight=False,
+        )
 
 
 def consoles(as_json: bool, quiet: bool) -> tuple[Console, Console]:

@@ -11,7 +11,7 @@ import click
 
 import pbsync
 from pbsync.cli import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, GlobalOptions, global_options
-from pbsync.cli.common import connection, consoles, emit_json, folder_argument
+from pbsync.cli.common import WaitLine, connection, consoles, emit_json, folder_argument
 from pbsync.cli.output import ProgressReporter, plan_json, render_plan, render_report
 from pbsync.errors import PbsyncError, ProjectNotFoundError
 from pbsync.sync.actions import DeleteHelpingMaterial, DeleteTask, Plan, PublishProject
@@ -60,7 +60,7 @@ def diff(ctx: click.Context, directory: Path, all_tasks: bool, as_json: bool) ->
     opts: GlobalOptions = ctx.obj
     out, err = consoles(as_json, opts.verbosity < 0)
     local = pbsync.load(directory, env=opts.env)
-    with connection(ctx, err) as conn:
+    with connection(ctx, err, on_wait=WaitLine(err)) as conn:
         plan = pbsync.plan(local, conn.client, target=conn.target)
         requests = conn.client.stats.total
     if as_json:
@@ -82,7 +82,9 @@ def diff(ctx: click.Context, directory: Path, all_tasks: bool, as_json: bool) ->
 @click.option(
     "--force",
     is_flag=True,
-    help="Override conflicts; delete answered tasks; publish over task runs.",
+    help="Override conflicts; delete answered tasks; publish over task runs. PYBOSSA lets only "
+    "an admin delete a task that has a result (the result goes with it): for anyone else such "
+    "tasks stay, shown as blocked; nobody can delete a result or an answer that is part of one.",
 )
 @click.option(
     "--dedupe",
@@ -186,7 +188,7 @@ def pull(
     opts: GlobalOptions = ctx.obj
     out, err = consoles(as_json, opts.verbosity < 0)
     folder = directory if directory is not None else Path(short_name)
-    with connection(ctx, err) as conn:
+    with connection(ctx, err, on_wait=WaitLine(err)) as conn:
         try:
             result = pbsync.pull(
                 conn.client,

@@ -16,6 +16,7 @@ from pbsync.model import HelpingMaterialState, ProjectFields, TaskState
 __all__ = [
     "Action",
     "Blocked",
+    "Caller",
     "Conflict",
     "CreateHelpingMaterial",
     "CreateProject",
@@ -232,11 +233,30 @@ class RemoteOnly:
 
 @dataclass(frozen=True)
 class Blocked:
-    """A step the plan refuses without `force`, and why."""
+    """A step the plan leaves out, and why.
+
+    `forceable`: `force` does it anyway (a task with task runs); False when the server would
+    refuse it whatever the options (a task with a result, for a caller who is not an admin:
+    PYBOSSA answers 403), so the push goes on without it.
+    """
 
     item: str
     reason: str
     id: int | None = None
+    forceable: bool = True
+
+
+@dataclass(frozen=True)
+class Caller:
+    """What the server lets this key do that the plan must know (None / empty: not known).
+
+    `admin`: the key is an admin's. `with_result`: ids of tasks that have a result (only those a
+    prune would delete are looked up). PYBOSSA lets only an admin delete a task with a result
+    (the result goes with it); nobody may delete a result, or a task run that is part of one.
+    """
+
+    admin: bool | None = None
+    with_result: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -280,6 +300,11 @@ class Plan:
         server still holds a row twice, which volunteers answer twice.
         """
         return self.empty and not self.duplicates
+
+    @property
+    def refused(self) -> tuple[Blocked, ...]:
+        """Blocked steps that stop the push: those `force` would do, when it is not given."""
+        return () if self.force else tuple(b for b in self.blocked if b.forceable)
 
     @property
     def uncounted(self) -> frozenset[int]:

@@ -68,7 +68,9 @@ def check(plan: Plan) -> None:
 
     Raises:
         ConflictError: conflicts and no `force`.
-        UnsafeOperationError: blocked deletions (tasks with task runs) and no `force`.
+        UnsafeOperationError: blocked deletions (tasks with task runs) and no `force`; a step
+            the server refuses whatever the options (`Blocked.forceable` False) is left out
+            and does not stop the push.
     """
     if plan.conflicts and not plan.force:
         fields = sorted({f"{c.item}: {c.field}" for c in plan.conflicts})
@@ -77,11 +79,12 @@ def check(plan: Plan) -> None:
             "(pull to take the server's values, or push --force to keep the folder's)",
             fields,
         )
-    if plan.blocked and not plan.force:
-        items = ", ".join(b.item for b in plan.blocked[:5])
-        more = f" and {len(plan.blocked) - 5} more" if len(plan.blocked) > 5 else ""
+    refused = plan.refused
+    if refused:
+        items = ", ".join(b.item for b in refused[:5])
+        more = f" and {len(refused) - 5} more" if len(refused) > 5 else ""
         raise UnsafeOperationError(
-            f"{items}{more} {'has' if len(plan.blocked) == 1 else 'have'} task runs: deleting "
+            f"{items}{more} {'has' if len(refused) == 1 else 'have'} task runs: deleting "
             "deletes volunteers' answers (use --force to delete anyway, or push without --prune)"
         )
 

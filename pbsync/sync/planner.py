@@ -28,6 +28,7 @@ from pbsync.model import (
 from pbsync.sync.actions import (
     Action,
     Blocked,
+    Caller,
     Conflict,
     CreateHelpingMaterial,
     CreateProject,
@@ -76,6 +77,7 @@ def make_plan(
     previous: SyncRecord | None = None,
     dedupe: bool = False,
     unfinished: Unfinished | None = None,
+    caller: Caller | None = None,
 ) -> Plan:
     """Compute the actions that make the server match the folder.
 
@@ -91,6 +93,9 @@ def make_plan(
             of `unfinished`.
         unfinished: the push from this folder that began writing and did not finish (its
             `.pbsync/` marker): the copies above the ids it began from are deleted.
+        caller: whether the key is an admin's and which tasks have a result, when known: a
+            task with a result is not deleted for a caller who is not an admin (PYBOSSA answers
+            403, `force` or not), and deleting one as an admin is said (its result goes too).
 
     Returns:
         The plan, in a deterministic order.
@@ -101,6 +106,7 @@ def make_plan(
     """
     builder = _Builder(local, remote, prune=prune, force=force, previous=previous)
     builder.dedupe, builder.unfinished = dedupe or prune, unfinished
+    builder.caller = caller or Caller()
     builder.plan_project()
     builder.plan_helping()
     builder.plan_tasks()
@@ -129,6 +135,7 @@ class _Builder:
         self.duplicates: list[Duplicate] = []
         self.dedupe = False
         self.unfinished: Unfinished | None = None
+        self.caller = Caller()
         self.publish = False
 
     def result(self) -> Plan:
@@ -401,16 +408,32 @@ class _Builder:
         self.actions.append(UpdateTask(theirs.id, mine, body, tuple(changes)))
 
     def _plan_remote_only_tasks(self, tasks: Iterable[TaskState]) -> None:
+        cascades: list[str] = []
         for task in tasks:
             label = f"task {task.id}"
+            has_result = task.id in self.caller.with_result
             if not self.prune:
                 self.remote_only.append(RemoteOnly("task", label, task.id, task.n_task_runs, task))
+            elif has_result and self.caller.admin is False:
+                # PYBOSSA's TaskAuth: only an admin deletes a task that has a result
+                reason = (
+                    "has a result: PYBOSSA lets only an admin delete it (its owners get 403), "
+                    "so it stays, --force or not"
+                )
+                self.blocked.append(Blocked(label, reason, task.id, forceable=False))
             elif self.force or task.n_task_runs == 0:
                 self.actions.append(DeleteTask(task))
+                if has_result:
+                    cascades.append(label)
             else:
                 runs = "may have" if task.n_task_runs is None else "has"
                 reason = f"{runs} task runs; deleting it deletes volunteers' answers"
                 self.blocked.append(Blocked(label, reason, task.id))
+        if cascades:
+            self.notes.append(
+                f"{', '.join(cascades)} {'has a result' if len(cascades) == 1 else 'have results'}"
+                ": this key is an admin's, so PYBOSSA deletes the result with the task"
+            )
 
 
 def _by_id(item: HelpingMaterialState | TaskState) -> int:

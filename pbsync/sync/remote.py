@@ -205,6 +205,37 @@ class RemoteProject:
         )
         return replace(state, tasks=tasks)
 
+    @staticmethod
+    def caller_is_admin(client: Client) -> bool:
+        """Whether the client's key is an admin's (one request).
+
+        PYBOSSA's user list shows a user's `id` only to that user and to admins (others see
+        `name`, `locale` and maybe `fullname`, `created`): an admin sees it on the first two
+        users, anyone else on one at most. A server with one user is that user's, and PYBOSSA
+        makes the first user an admin.
+        """
+        rows = client.request("GET", "/api/user", params={"limit": 2})
+        if not isinstance(rows, list):
+            raise UnexpectedAnswerError(f"GET /api/user answered {shown(rows)}, not a list")
+        seen = sum(1 for r in rows if isinstance(r, Mapping) and r.get("id") is not None)
+        return seen == len(rows) and seen > 0
+
+    @staticmethod
+    def tasks_with_results(
+        client: Client, state: ProjectState, task_ids: set[int]
+    ) -> frozenset[int]:
+        """Which of `task_ids` (tasks of `state`) have a result.
+
+        A few tasks are looked up one request each; more, by paging through the project's
+        results (one request per 100).
+        """
+        if not task_ids or state.project_id is None:
+            return frozenset()
+        if len(task_ids) <= PER_TASK_COUNT_LIMIT:
+            return frozenset(i for i in sorted(task_ids) if client.results.find(task_id=i, limit=1))
+        rows = client.results.rows(project_id=state.project_id)
+        return frozenset(int(r["task_id"]) for r in rows) & task_ids
+
 
 def _runs_sent(row: Mapping[str, Any]) -> int | None:
     """How many runs a task row sent with `related=1` holds (None: the server sent none)."""

@@ -234,6 +234,11 @@ def test_taskruns_and_results(legacy_server: str, api_key: str) -> None:
     refused = pbclient.delete_taskrun(run["id"])
     assert (refused["status_code"], refused["exception_cls"]) == (403, "Forbidden")
     assert [r.id for r in pbclient.find_taskruns(project.id)] == [run["id"]]
+    # an admin may delete a task that has a result: its runs and its result go with it (and the
+    # project can then be deleted, which PYBOSSA refuses while it has a result)
+    assert pbclient.delete_task(task.id) is True
+    assert pbclient.find_taskruns(project.id) == []
+    assert pbclient.get_results(project.id) == []
 
 
 def test_helping_materials(wire: Wire, tmp_path: Path) -> None:
