@@ -69,7 +69,8 @@ def serve(
     """Run a local PYBOSSA-compatible server (Ctrl-C stops it)."""
     from pbsync.server import LocalServer, default_db_path
 
-    console = Console(highlight=False)
+    # soft_wrap: a banner sent to a log file keeps its commands on one line, copyable
+    console = Console(highlight=False, soft_wrap=True)
     path = db if db is not None else str(default_db_path())
     try:
         server = LocalServer(
@@ -136,4 +137,4 @@ def _print_banner(
         f"  your projects: curl -H 'Authorization: {server.api_key}' '{server.url}/api/project'"
     )
     console.print("                 (without the key, the API shows published projects only)")
-    console.print("  -v logs every request   (Ctrl-C to stop)")
+    console.print("  pbsync -v serve logs every request   (Ctrl-C to stop)")

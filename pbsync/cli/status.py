@@ -47,7 +47,11 @@ def status(ctx: click.Context, directory: Path, as_json: bool) -> None:
         "server": settings.endpoint or "embedded",
         "source": settings.source,
         "profile": settings.profile,
-        "api_key": _key_source(opts, settings.api_key) if not settings.embedded else "admin",
+        "api_key": (
+            _key_source(opts, settings.api_key)
+            if not settings.embedded
+            else "<hidden> (the embedded server's admin key)"
+        ),
     }
     with connection(ctx, err) as conn:
         report["url"] = conn.url
