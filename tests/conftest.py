@@ -174,3 +174,17 @@ def local_server(pbserver: LocalServer | None, clean_server: None) -> LocalServe
 def other_api_key(local_server: LocalServer) -> str:
     """A second, non-admin user's API key (local server only)."""
     return local_server.create_user("other")
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """Put the root logger back after each test.
+
+    The CLI configures logging for its process (`-vv`: DEBUG to stderr); run in-process by click's
+    CliRunner, that would outlive the command and print every later test's DEBUG lines.
+    """
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
