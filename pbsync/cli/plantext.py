@@ -50,12 +50,14 @@ def short_value(value: Any, limit: int = VALUE_CHARS) -> str:
 
 
 def task_text(task: TaskState, key_fields: tuple[str, ...] = ()) -> str:
-    """A task on one line: `url=https://example.org/a.png, title=Shapes 1`.
+    """A task on one line: `title=Shapes 1, url=https://example.org/a.png`.
 
     Only the `[tasks] key` fields when the project has them (they are the task's identity),
-    else every info field; values cut, the whole line too.
+    else every info field in name order (a server's order is its own: PostgreSQL's jsonb sorts
+    keys by length, so the folder's and the server's copies of a task would read differently);
+    values cut, the whole line too.
     """
-    fields = key_fields or tuple(task.info)
+    fields = key_fields or tuple(sorted(task.info))
     parts = [f"{name}={short_value(task.info.get(name), 40)}" for name in fields]
     return _cut(", ".join(parts), TASK_CHARS) if parts else "(empty info)"
 

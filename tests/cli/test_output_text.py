@@ -29,7 +29,10 @@ def test_short_value(value: Any, shown: str) -> None:
 
 def test_task_text_uses_key_fields_and_cuts_the_line() -> None:
     task = TaskState(key="k", info={"url": "https://example.org/a.png", "title": "Shapes 1"})
-    assert task_text(task) == "url=https://example.org/a.png, title=Shapes 1"
+    # name order, whatever order the info came in (a server's jsonb orders keys its own way)
+    assert task_text(task) == "title=Shapes 1, url=https://example.org/a.png"
+    flipped = TaskState(key="k", info={"title": "Shapes 1", "url": "https://example.org/a.png"})
+    assert task_text(flipped) == task_text(task)
     assert task_text(task, ("title",)) == "title=Shapes 1"
     wide = TaskState(key="k", info={f"f{i}": "v" * 30 for i in range(10)})
     assert len(task_text(wide)) == 100 and task_text(wide).endswith("...")
