@@ -16,10 +16,11 @@ working on) is reported by the next `diff`, and `push --dedupe` deletes it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 
 from pbclient.client import Client
-from pbclient.errors import NotFoundError
+from pbclient.errors import NotFoundError, ServerError
 from pbclient.resources import HelpingMaterial
 from pbsync.model import HelpingMaterialState, TaskState, content_key
 from pbsync.sync.actions import (
@@ -132,11 +133,27 @@ def _sources(plan: Plan) -> dict[str, str]:
 
 def delete_task_copy(client: Client, action: DeleteDuplicateTask) -> bool:
     """Delete a task's extra copy; False when it was gone already (another push deleted it)."""
+    task_id = _id(action.task.id)
     try:
-        client.tasks.delete(_id(action.task.id))
+        client.tasks.delete(task_id)
     except NotFoundError:
         return False
+    except ServerError:
+        # two pushes deleting the same copy at once: PYBOSSA 4.0.2 answers the second DELETE
+        # with a 500 (UnmappedInstanceError) where the row is simply gone
+        if _gone(lambda: client.tasks.get(task_id)):
+            return False
+        raise
     return True
+
+
+def _gone(read: Callable[[], object]) -> bool:
+    """Whether a row is gone: its GET answers 404."""
+    try:
+        read()
+    except NotFoundError:
+        return True
+    return False
 
 
 def delete_material_copy(client: Client, action: DeleteDuplicateHelpingMaterial) -> bool:
@@ -156,6 +173,11 @@ def delete_material_copy(client: Client, action: DeleteDuplicateHelpingMaterial)
         client.helping_materials.delete(material_id)
     except NotFoundError:
         return False
+    except ServerError:
+        # deleted by another push at the same moment: see delete_task_copy
+        if _gone(lambda: client.helping_materials.get(material_id)):
+            return False
+        raise
     return True
 
 

@@ -1,0 +1,52 @@
+"""Two pushes deleting the same duplicate at once: PYBOSSA 4.0.2 answers the second DELETE with a
+500 (UnmappedInstanceError) instead of a 404. A copy that is gone is gone, whatever the answer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from pbclient.client import Client
+from pbclient.errors import ServerError
+from pbclient.retry import RetryPolicy
+from pbsync.model import TaskState
+from pbsync.server import LocalServer
+from pbsync.sync.actions import DeleteDuplicateTask
+from pbsync.sync.settle import delete_task_copy
+
+
+@pytest.fixture
+def client(local_server: LocalServer) -> Iterator[Client]:
+    # no retries: the 500 must reach delete_task_copy, as it does when PYBOSSA keeps answering it
+    with Client(local_server.url, local_server.api_key, retry=RetryPolicy(retries=0)) as c:
+        yield c
+
+
+def _copy(client: Client) -> DeleteDuplicateTask:
+    project = client.projects.create(name="Race", short_name="pbsynctest_race", description="d")
+    keep = client.tasks.create(project_id=project.id, info={"u": 1})
+    extra = client.tasks.create(project_id=project.id, info={"u": 1})
+    task = TaskState(key="k", info={"u": 1}, id=int(extra.id))
+    return DeleteDuplicateTask(task=task, keep=int(keep.id))
+
+
+def test_a_copy_deleted_meanwhile_answered_500_counts_as_gone(
+    client: Client, local_server: LocalServer
+) -> None:
+    action = _copy(client)
+    client.tasks.delete(action.task.id or 0)  # the other push was first
+    path = f"/api/task/{action.task.id}"
+    local_server.faults.add(1, status=500, path=path, method="DELETE")
+    assert delete_task_copy(client, action) is False
+
+
+def test_a_500_on_a_copy_that_is_still_there_is_raised(
+    client: Client, local_server: LocalServer
+) -> None:
+    action = _copy(client)
+    path = f"/api/task/{action.task.id}"
+    local_server.faults.add(1, status=500, path=path, method="DELETE")
+    with pytest.raises(ServerError):
+        delete_task_copy(client, action)
+    assert client.tasks.get(action.task.id or 0).id == action.task.id
