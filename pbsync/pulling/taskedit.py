@@ -65,7 +65,9 @@ def update_task_files(
         PullError: a file does not read, or cannot hold a task (format and task named).
     """
     parsed = [_read(rel, data, key_fields, old_defaults) for rel, data in files.items()]
-    server = {t.key: t for t in tasks}
+    # keyed as the rows are: by the `[tasks] key` fields (a server task's own `key` hashes its
+    # whole info, which would match no row once the project has key fields)
+    server = {content_key(t.info, key_fields): t for t in tasks}
     for tf in parsed:
         for row in tf.rows:
             tf.now[row.line] = server.pop(_key(row, key_fields), None)
@@ -303,12 +305,20 @@ def _edit_jsonl(tf: _File, defaults: Mapping[str, Any]) -> str:
     text = "\n".join(lines)
     if tf.appended and text and not text.endswith("\n"):
         text += "\n"
-    return text + "".join(_json_line(t, defaults) + "\n" for t in tf.appended)
+    # a new line's fields in the file's own order (the server's is its own: jsonb sorts keys)
+    order = tuple(tf.rows[0].info) if tf.rows else ()
+    return text + "".join(_json_line(t, defaults, order=order) + "\n" for t in tf.appended)
 
 
-def _json_line(task: TaskState, defaults: Mapping[str, Any], row: TaskRow | None = None) -> str:
-    """The task as one JSON object: info (in the row's order), then the attributes it needs."""
-    obj = {k: task.info[k] for k in (row.info if row else ()) if k in task.info}
+def _json_line(
+    task: TaskState,
+    defaults: Mapping[str, Any],
+    row: TaskRow | None = None,
+    order: tuple[str, ...] = (),
+) -> str:
+    """The task as one JSON object: info (in the row's order, else `order`), then the
+    attributes it needs."""
+    obj = {k: task.info[k] for k in (row.info if row else order) if k in task.info}
     obj.update(task.info)
     for name in TASK_FIELDS:
         value = getattr(task, name)

@@ -115,3 +115,19 @@ def test_an_xlsx_that_would_change_is_refused(tmp_path: Path, client: Client) ->
     with pytest.raises(PullError, match=r"^.*tasks\.xlsx.*(cannot|\.xlsx)"):
         pull(client, SHORT, mine, force=True)
     assert not (mine / "tasks.jsonl").exists()
+
+
+def test_untouched_jsonl_lines_keep_their_bytes_with_key_fields(
+    tmp_path: Path, client: Client
+) -> None:
+    # rows are matched by the [tasks] key fields: a server task must be keyed the same way, or
+    # every row looks gone and every task new (all lines rewritten in the server's key order,
+    # which on PYBOSSA, jsonb, is not the file's)
+    jsonl = '{"url":"a","n":"1"}\n{"url":"b","n":"2"}\n'
+    mine = make(tmp_path / "mine", {"tasks.jsonl": jsonl})
+    project_id = pbsync.push(mine, client).project_id
+    client.tasks.create(project_id=project_id, info={"n": "3", "url": "c"})  # key order of jsonb
+    pull(client, SHORT, mine, force=True)
+    assert (mine / "tasks.jsonl").read_text(encoding="utf-8") == (
+        '{"url":"a","n":"1"}\n{"url":"b","n":"2"}\n{"url": "c", "n": "3"}\n'
+    )
