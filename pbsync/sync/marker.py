@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pbsync.sync.actions import Unfinished
-from pbsync.sync.record import STATE_DIR, target_key
+from pbsync.sync.record import STATE_DIR, target_key, write_json
 
 __all__ = ["MARKER_FILE", "clear_unfinished", "load_unfinished", "mark_unfinished"]
 
@@ -121,16 +119,5 @@ def clear_unfinished(folder: Path | str, endpoint: str, short_name: str) -> None
 def _write(folder: Path | str, pushes: dict[str, Any]) -> Path:
     path = _path(folder)
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = json.dumps({"version": FORMAT_VERSION, "pushes": pushes}, indent=1, sort_keys=True)
-    # write-then-rename: a kill leaves the old file or the new one, never half of one
-    fd, tmp = tempfile.mkstemp(prefix=".push-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(payload + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_json(path, {"version": FORMAT_VERSION, "pushes": pushes}, prefix=".push-")
     return path

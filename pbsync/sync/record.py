@@ -37,6 +37,7 @@ __all__ = [
     "save_record",
     "synced_names",
     "target_key",
+    "write_json",
 ]
 
 log = logging.getLogger(__name__)
@@ -145,9 +146,17 @@ def save_record(folder: Path | str, endpoint: str, short_name: str, record: Sync
     path = _state_path(folder)
     path.parent.mkdir(exist_ok=True)
     _state_path(folder)  # again, now that the folder exists
-    payload = json.dumps({"version": FORMAT_VERSION, "targets": targets}, indent=1, sort_keys=True)
-    # write-then-rename: a crash leaves either the old file or the new one, never half of one
-    fd, tmp = tempfile.mkstemp(prefix=".state-", suffix=".tmp", dir=path.parent)
+    write_json(path, {"version": FORMAT_VERSION, "targets": targets}, prefix=".state-")
+    return path
+
+
+def write_json(path: Path, document: Any, *, prefix: str) -> None:
+    """Write `document` to `path` as JSON, atomically (a temp file beside it, then a rename).
+
+    A crash or a kill leaves either the old file or the new one, never half of one.
+    """
+    payload = json.dumps(document, indent=1, sort_keys=True)
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(payload + "\n")
@@ -157,4 +166,3 @@ def save_record(folder: Path | str, endpoint: str, short_name: str, record: Sync
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
