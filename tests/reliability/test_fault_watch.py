@@ -8,65 +8,19 @@ next save must leave the server holding exactly the folder, nothing twice.
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from small_project import SHORT, expected, held, write_folder
+from watching_kit import Watching
 
-import pbsync
 from pbclient.client import Client
 from pbsync.server import LocalServer
 from pbsync.watching.session import SyncResult
 
 pytestmark = pytest.mark.faults
-
-#: how long a sync may take to arrive on a loaded 2-core machine
-ARRIVES = 15.0
-
-
-class Watching:
-    """A watch in a thread; `until(done)` waits for syncs until one satisfies `done`."""
-
-    def __init__(self, folder: Path, client: Client) -> None:
-        self.results: queue.Queue[SyncResult] = queue.Queue()
-        self.stop = threading.Event()
-        self.errors: list[BaseException] = []
-        self.thread = threading.Thread(target=self._run, args=(folder, client), daemon=True)
-
-    def _run(self, folder: Path, client: Client) -> None:
-        try:
-            pbsync.watch(folder, client, on_sync=self.results.put, stop_event=self.stop)
-        except BaseException as exc:  # surfaced by __exit__
-            self.errors.append(exc)
-
-    def next(self) -> SyncResult:
-        try:
-            return self.results.get(timeout=ARRIVES)
-        except queue.Empty:
-            raise AssertionError(f"no sync within {ARRIVES} s ({self.errors})") from None
-
-    def until(self, done: Callable[[SyncResult], bool]) -> SyncResult:
-        """The first sync that failed or satisfies `done` (a burst may be split in two)."""
-        while True:
-            result = self.next()
-            if not result.ok or done(result):
-                return result
-
-    def __enter__(self) -> Watching:
-        self.thread.start()
-        first = self.next()
-        assert first.ok, first.error
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self.thread.join(timeout=10)
-        assert not self.thread.is_alive(), "the watch did not stop"
-        assert not self.errors, self.errors
 
 
 @pytest.fixture

@@ -7,23 +7,16 @@ absence of a sync is checked by waiting a bounded time for one that must not com
 from __future__ import annotations
 
 import os
-import queue
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from watching_kit import Watching
 
-import pbsync
 from pbclient.client import Client
 from pbsync.server import LocalServer
-from pbsync.watching.session import SyncResult
 
 SHORT = "pbsynctest_watch"
-#: how long a sync may take to arrive on a loaded 2-core machine
-ARRIVES = 15.0
-#: how long to wait for a sync that must not come (quiet period 0.15 s, plus a margin)
-STAYS_AWAY = 1.5
 
 
 def write_folder(folder: Path, rows: int = 3) -> Path:
@@ -36,49 +29,6 @@ def write_folder(folder: Path, rows: int = 3) -> Path:
     lines = ["url", *[f"https://example.org/{i}.png" for i in range(rows)]]
     (folder / "tasks.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return folder
-
-
-class Watching:
-    """A watch running in a thread; `next()` waits for its next sync result."""
-
-    def __init__(self, folder: Path, client: Client, **options: object) -> None:
-        self.results: queue.Queue[SyncResult] = queue.Queue()
-        self.stop = threading.Event()
-        self.errors: list[BaseException] = []
-        self.thread = threading.Thread(
-            target=self._run, args=(folder, client, options), name="watch", daemon=True
-        )
-
-    def _run(self, folder: Path, client: Client, options: dict[str, object]) -> None:
-        try:
-            pbsync.watch(folder, client, on_sync=self.results.put, stop_event=self.stop, **options)  # type: ignore[arg-type]
-        except BaseException as exc:  # surfaced by the test through `errors`
-            self.errors.append(exc)
-
-    def next(self, timeout: float = ARRIVES) -> SyncResult:
-        try:
-            return self.results.get(timeout=timeout)
-        except queue.Empty:
-            raise AssertionError(f"no sync within {timeout} s (errors: {self.errors})") from None
-
-    def none_within(self, timeout: float = STAYS_AWAY) -> bool:
-        try:
-            extra = self.results.get(timeout=timeout)
-        except queue.Empty:
-            return True
-        raise AssertionError(f"unexpected sync: {extra}")
-
-    def __enter__(self) -> Watching:
-        self.thread.start()
-        first = self.next()
-        assert first.ok, first.error
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self.thread.join(timeout=10)
-        assert not self.thread.is_alive(), "the watch did not stop"
-        assert not self.errors, self.errors
 
 
 @pytest.fixture
