@@ -7,15 +7,13 @@ Before, the banner suggested `curl /api/project`, which answers `[]` for a just-
 from __future__ import annotations
 
 import logging
-import os
 import re
-import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import requests
+from serve_kit import start, stop
 
 from pbsync.server import LocalServer
 from pbsync.server.requestlog import loggable_path
@@ -26,34 +24,12 @@ LINE = re.compile(r"(GET|POST|PUT|DELETE) (\S+) (\d{3}) (\d+) ms")
 
 
 def _serve(db: Path, *options: str) -> tuple[subprocess.Popen[str], list[str]]:
-    env = {**os.environ, "COLUMNS": "250", "NO_COLOR": "1"}
-    command = [sys.executable, "-m", "pbsync", *options, "serve", "--port", "0", "--db", str(db)]
-    proc = subprocess.Popen(
-        [*command, "--api-key", "log-key"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    assert proc.stdout is not None
-    lines: list[str] = []
-    while not any("Ctrl-C" in line for line in lines):
-        line = proc.stdout.readline()
-        if not line:
-            raise AssertionError("server exited: " + "".join(lines))
-        lines.append(line)
+    proc, _, lines = start("--db", str(db), "--api-key", "log-key", options=options)
     return proc, lines
 
 
 def _stop(proc: subprocess.Popen[str]) -> str:
-    proc.send_signal(signal.SIGINT)
-    try:
-        out, _ = proc.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        raise AssertionError("the server did not stop on SIGINT") from None
-    return out
+    return stop(proc)
 
 
 def test_banner_shows_how_to_see_unpublished_projects(tmp_path: Path) -> None:
