@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
-import requests
+from external_cleanup import PacedSession, delete_test_objects
 
 from pbsync.server import LocalServer
 
@@ -77,63 +77,20 @@ def api_key(pbserver: LocalServer | None) -> str:
     return pbserver.api_key
 
 
-def _pages(session: requests.Session, endpoint: str, resource: str, **filters: int) -> list[dict]:
-    """Every row of `resource` the caller may list (keyset pages of 100), filtered by `filters`."""
-    last_id, found = 0, []
-    while True:
-        params = {"limit": 100, "last_id": last_id, **filters}
-        page = session.get(f"{endpoint}/api/{resource}", params=params, timeout=30)
-        page.raise_for_status()
-        rows = page.json()
-        if not rows:
-            return found
-        found += rows
-        last_id = rows[-1]["id"]
-
-
-def _prefixed_ids(session: requests.Session, endpoint: str, resource: str) -> list[int]:
-    """Ids of the caller's `resource` rows whose short_name starts with the test prefix."""
-    rows = _pages(session, endpoint, resource)
-    return [r["id"] for r in rows if str(r.get("short_name", "")).startswith(TEST_PREFIX)]
-
-
-def _delete(session: requests.Session, endpoint: str, resource: str, row_id: int) -> int:
-    return session.delete(f"{endpoint}/api/{resource}/{row_id}", timeout=30).status_code
-
-
-def _delete_project(session: requests.Session, endpoint: str, project_id: int) -> int:
-    """Delete a test project in the order PYBOSSA allows; return the last status.
-
-    PYBOSSA refuses (403) to delete a project that has a result, even for an admin, and results
-    cannot be deleted; an admin may delete the tasks that have results (their runs and results go
-    with them), then the project. A non-admin key gets 403 on those tasks too, so a project its
-    volunteers answered stays behind (the warning names it).
-    """
-    status = _delete(session, endpoint, "project", project_id)
-    if status != 403:
-        return status
-    results = _pages(session, endpoint, "result", project_id=project_id)
-    for task_id in sorted({r["task_id"] for r in results}):
-        _delete(session, endpoint, "task", task_id)
-    return _delete(session, endpoint, "project", project_id)
+_cleanup_session: PacedSession | None = None
 
 
 def _delete_test_objects(endpoint: str, key: str) -> None:
-    """Delete the external server's projects, then categories, named with the test prefix.
+    """Delete the external server's test projects and categories (tests/external_cleanup.py).
 
-    Authenticated project lists only hold the caller's own projects, so nobody else's are touched;
-    projects go first because a category still in use cannot be deleted.
+    One paced session for the whole run, so what it learnt of the rate-limit windows carries over
+    from one test's cleanup to the next.
     """
-    with requests.Session() as session:
-        session.headers["Authorization"] = key
-        for resource in ("project", "category"):
-            for row_id in _prefixed_ids(session, endpoint, resource):
-                if resource == "project":
-                    status = _delete_project(session, endpoint, row_id)
-                else:
-                    status = _delete(session, endpoint, resource, row_id)
-                if status not in (204, 404):
-                    log.warning("test %s %d not deleted: %d", resource, row_id, status)
+    global _cleanup_session
+    if _cleanup_session is None:
+        _cleanup_session = PacedSession()
+    _cleanup_session.headers["Authorization"] = key
+    delete_test_objects(_cleanup_session, endpoint, TEST_PREFIX)
 
 
 @pytest.fixture(scope="session", autouse=True)
