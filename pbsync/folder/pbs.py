@@ -123,13 +123,16 @@ def unread_task_files(folder: Path, read: Iterable[str], ignore: IgnoreRules) ->
     unread = [name for name in pbs_task_files(folder, ignore) if name not in set(read)]
     if not unread:
         return []
-    shown = ", ".join(unread)
+    several = len(unread) > 1
+    what = (
+        f"{', '.join(unread)} look like pbs task files"
+        if several
+        else (f"{unread[0]} looks like a pbs task file")
+    )
     return [
-        f"{shown} {'look' if len(unread) > 1 else 'looks'} like pbs task "
-        f"file{'s' if len(unread) > 1 else ''} but {'are' if len(unread) > 1 else 'is'} not "
-        f"read: `pbsync convert --tasks-file {unread[0]}` writes a project.toml that reads "
-        f"{'it' if len(unread) == 1 else 'one'} (with pbs's --tasks-type, --priority, "
-        "--redundancy)"
+        f"{what} but {'are' if several else 'is'} not read: `pbsync convert --tasks-file "
+        f"{unread[0]}` writes a project.toml that reads it (with pbs's --tasks-type, "
+        "--priority, --redundancy)"
     ]
 
 
