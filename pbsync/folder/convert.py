@@ -161,16 +161,22 @@ def _tasks(
 
 def _relative(root: Path, name: str, option: str, problems: list[Problem]) -> str | None:
     """`name` as a folder-relative POSIX path (an absolute one inside the folder too)."""
+    rel, error = _inside(root, name)
+    if error is not None:
+        problems.append(Problem(option, error))
+    return rel
+
+
+def _inside(root: Path, name: str) -> tuple[str | None, str | None]:
+    """(folder-relative POSIX path, None), or (None, why not) for a file outside or absent."""
     path = Path(name) if Path(name).is_absolute() else root / name
     try:
         rel = path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
-        problems.append(Problem(option, f"{name!r} is outside {root}: copy it into the folder"))
-        return None
+        return None, f"{name!r} is outside {root}: copy it into the folder"
     if not (root / rel).is_file():
-        problems.append(Problem(option, f"{name!r}: no such file in {root}"))
-        return None
-    return rel
+        return None, f"{name!r}: no such file in {root}"
+    return rel, None
 
 
 def _helping(root: Path, helping_file: str, problems: list[Problem]) -> dict[str, Any]:
@@ -198,8 +204,11 @@ def _helping(root: Path, helping_file: str, problems: list[Problem]) -> dict[str
         name = info.pop("name", None)
         entry = tomlkit.table()
         if file_path:
-            target = _relative(root, str(file_path), f"{rel}:{line} file_path", problems)
+            target, error = _inside(root, str(file_path))
             if target is None:
+                inner = ".info" if isinstance(wrapped, dict) else ""
+                where = "file_path" if line is not None else f"[{number - 1}]{inner}.file_path"
+                problems.append(Problem(rel, error or "", line, where))
                 continue
             key = PurePosixPath(target).name
             entry["file"] = target

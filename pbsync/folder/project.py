@@ -39,7 +39,7 @@ from pbsync.folder.pbs import PBS_PROJECT, bundle_script, read_pbs_manifest, unr
 from pbsync.folder.reader import FolderReader
 from pbsync.folder.storable import body_problem
 from pbsync.folder.taskfiles import TaskRow, build_tasks, check_attribute
-from pbsync.folder.taskreaders import TASK_EXTENSIONS, format_of, read_task_file
+from pbsync.folder.taskreaders import FORMATS, TASK_EXTENSIONS, format_of, read_task_file
 from pbsync.model import TASK_DEFAULTS, ProjectFields, ProjectState, TaskState
 
 __all__ = [
@@ -318,7 +318,8 @@ class _Loader:
             name, fmt = entry, None
             if isinstance(entry, dict):
                 name, fmt = entry.get("path"), entry.get("format")
-                fmt = fmt if isinstance(fmt, str) else None  # a bad one is a schema problem
+                if fmt is not None and fmt not in FORMATS:
+                    continue  # a bad format is reported by the schema check
             if not isinstance(name, str) or not name:
                 continue  # reported by the schema check
             fld = "tasks.files" if isinstance(entry, str) else f"tasks.files[{i}].path"
