@@ -42,6 +42,8 @@ class Corpus:
         (folder / "project.json").write_text(json.dumps(project, indent=2), encoding="utf-8")
         (folder / "template.html").write_text("<div id='q'></div>\n", encoding="utf-8")
         (folder / "long_description.md").write_text("# About\n", encoding="utf-8")
+        (folder / "tutorial.html").write_text("<p>Look closely.</p>\n", encoding="utf-8")
+        (folder / "results.html").write_text("<div id='results'></div>\n", encoding="utf-8")
         if self.bundle:
             (folder / "bundle.min.js").write_text("var app={run:1};\n", encoding="utf-8")
         self.make(folder)

@@ -85,6 +85,17 @@ def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
+def project_of(reader: Client, short_name: str) -> tuple[Any, ...]:
+    found = reader.request("GET", "/api/project", params={"short_name": short_name, "all": 1})
+    info = found[0]["info"]
+    fields = (info.get("task_presenter"), info.get("tutorial"), info.get("results"))
+    return (*fields, found[0]["long_description"])
+
+
+def _sync_name(corpus: Corpus) -> str:
+    return "pbsynctest_" + corpus.name.replace("-", "_")
+
+
 def convert_args(corpus: Corpus) -> list[str]:
     return ["--tasks-file", corpus.tasks_file, *corpus.options]
 
@@ -93,7 +104,7 @@ def push_with_pbsync(
     tmp_path: Path, corpus: Corpus, endpoint: str, api_key: str, server: LocalServer
 ) -> Path:
     """Convert, push, diff, push again: the Must-show sequence; returns the folder."""
-    folder = corpus.build(tmp_path / "sync", "pbsynctest_" + corpus.name.replace("-", "_"))
+    folder = corpus.build(tmp_path / "sync", _sync_name(corpus))
     write_helping(folder)
     run = pbsync(tmp_path, endpoint, api_key, "convert", str(folder), *convert_args(corpus),
                  "--helping-materials-file", "helping.json")  # fmt: skip
@@ -128,12 +139,17 @@ def test_the_server_holds_what_pbs_sent_where_pbs_worked(
 ) -> None:  # fmt: skip
     pbs_name = "pbsynctest_pbs_" + corpus.name.replace("-", "_")
     pbs_folder = corpus.build(tmp_path / "pbs", pbs_name)
-    for command in (["create-project"], ["add-tasks", *convert_args(corpus)]):
+    commands = (["create-project"], ["update-project"], ["add-tasks", *convert_args(corpus)])
+    for command in commands:
         done = pbs(pbs_folder, endpoint, api_key, *command)
         assert done.returncode == 0, done.stdout + done.stderr
     push_with_pbsync(tmp_path, corpus, endpoint, api_key, local_server)
+    projects = [project_of(reader, name) for name in (pbs_name, _sync_name(corpus))]
+    # the pages as pbs sent them: the presenter with the bundle appended, the long description
+    assert projects[0] == projects[1]
+    assert ("var app" in projects[0][0]) == corpus.bundle
     by_pbs = tasks_of(reader, pbs_name)
-    by_pbsync = tasks_of(reader, "pbsynctest_" + corpus.name.replace("-", "_"))
+    by_pbsync = tasks_of(reader, _sync_name(corpus))
     assert by_pbs  # pbs added tasks at all
     if corpus.name == "po":
         # pbs sent every polib field of the untranslated entries (line numbers, flags...);
@@ -208,9 +224,7 @@ def test_helping_materials_hold_what_pbs_sent(
         assert done.returncode == 0, done.stdout + done.stderr
     push_with_pbsync(tmp_path, corpus, endpoint, api_key, local_server)
     by_pbs = server_rows(reader, "helpingmaterial", "pbsynctest_pbs_helping")
-    by_pbsync = server_rows(
-        reader, "helpingmaterial", "pbsynctest_" + corpus.name.replace("-", "_")
-    )
+    by_pbsync = server_rows(reader, "helpingmaterial", _sync_name(corpus))
 
     def shown(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
         return [
