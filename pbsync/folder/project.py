@@ -226,13 +226,14 @@ class _Loader:
             self._check_required(table)  # a non-table is reported by the schema check
         table = table if isinstance(table, dict) else {}
         info = dict(table.get("info", {})) if isinstance(table.get("info"), dict) else {}
+        bundle = self._bundle()  # read (and checked) even when there is no presenter
         for setting, key in FILE_INFO_KEYS.items():
             text = self._file_text(files, setting)
             if text is not None and key in info:
                 msg = f"also given by the file {files[setting]}: keep one"
                 self.reader.manifest_problem(msg, f"project.info.{key}")
             elif text is not None:
-                info[key] = text + (self._bundle() if key == "task_presenter" else "")
+                info[key] = text + (bundle if key == "task_presenter" else "")
         longdesc = self._file_text(files, "long_description")
         if longdesc is not None and "long_description" in table:
             msg = f"also given by the file {files['long_description']}: keep one"
