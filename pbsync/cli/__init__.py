@@ -77,6 +77,9 @@ COMMANDS: Mapping[str, LazyCommand] = {
     "validate": LazyCommand(
         "pbsync.cli.validate", "validate", "Check a project folder offline (exit 0: valid)."
     ),
+    "convert": LazyCommand(
+        "pbsync.cli.convert", "convert", "Write a project.toml for a pbs folder."
+    ),
     "login": LazyCommand(
         "pbsync.cli.login", "login", "Save a server and API key in ~/.pybossa.cfg."
     ),

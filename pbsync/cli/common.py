@@ -33,6 +33,7 @@ __all__ = [
     "emit_json",
     "folder_argument",
     "interruptible",
+    "show_notes",
 ]
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,12 @@ class WaitLine:
             f"({wait.seconds:.0f} s)",
             highlight=False,
         )
+
+
+def show_notes(err: Console, notes: tuple[str, ...]) -> None:
+    """The load's notes (`LocalProject.notes`), one line each on stderr."""
+    for note in notes:
+        err.print(f"[cyan]note:[/] {escape(note)}", highlight=False)
 
 
 def consoles(as_json: bool, quiet: bool) -> tuple[Console, Console]:

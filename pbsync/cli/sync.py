@@ -11,7 +11,14 @@ import click
 
 import pbsync
 from pbsync.cli import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, GlobalOptions, global_options
-from pbsync.cli.common import WaitLine, connection, consoles, emit_json, folder_argument
+from pbsync.cli.common import (
+    WaitLine,
+    connection,
+    consoles,
+    emit_json,
+    folder_argument,
+    show_notes,
+)
 from pbsync.cli.output import ProgressReporter, plan_json, render_plan, render_report
 from pbsync.errors import PbsyncError, ProjectNotFoundError
 from pbsync.sync.actions import DeleteHelpingMaterial, DeleteTask, Plan, PublishProject
@@ -60,6 +67,7 @@ def diff(ctx: click.Context, directory: Path, all_tasks: bool, as_json: bool) ->
     opts: GlobalOptions = ctx.obj
     out, err = consoles(as_json, opts.verbosity < 0)
     local = pbsync.load(directory, env=opts.env)
+    show_notes(err, local.notes)
     with connection(ctx, err, on_wait=WaitLine(err)) as conn:
         plan = pbsync.plan(local, conn.client, target=conn.target)
         requests = conn.client.stats.total
@@ -110,6 +118,7 @@ def push(
     opts: GlobalOptions = ctx.obj
     out, err = consoles(as_json, opts.verbosity < 0)
     local = pbsync.load(directory, env=opts.env)  # validate everything before connecting
+    show_notes(err, local.notes)
     reporter = ProgressReporter(err)
     try:
         with (

@@ -9,7 +9,7 @@ import click
 
 import pbsync
 from pbsync.cli import GlobalOptions, global_options
-from pbsync.cli.common import consoles, emit_json, folder_argument
+from pbsync.cli.common import consoles, emit_json, folder_argument, show_notes
 
 __all__ = ["validate"]
 
@@ -32,8 +32,9 @@ def validate(ctx: click.Context, directory: Path, as_json: bool) -> None:
     """
     # a ValidationError propagates to the group: one line per problem (or a JSON object), exit 1
     opts: GlobalOptions = ctx.obj
-    out, _ = consoles(as_json, opts.verbosity < 0)
+    out, err = consoles(as_json, opts.verbosity < 0)
     local = pbsync.load(directory, env=opts.env)
+    show_notes(err, local.notes)
     state = local.state
     n_tasks = len(state.tasks) if state.tasks is not None else None
     n_helping = len(state.helping_materials)

@@ -4,7 +4,9 @@ Every file directly in the helping folder is one material named by its file name
 `name` its settings give: pull writes one when the server's name cannot be a file name, such as
 ` lead.png` or `a:b.png`); its settings come from `[helping."FILE"]` in project.toml or from a
 sidecar `FILE.info.toml`, never both. An entry without a file is a link-only material and needs a
-`media_url`. See docs/project-format.md.
+`media_url`, or `file = false` (a material with info only, as pbs made from a helping-materials
+row without `file_path`); `file = "PATH"` names a file elsewhere in the folder. See
+docs/project-format.md.
 """
 
 from __future__ import annotations
@@ -122,8 +124,15 @@ class _Listing:
 
     def material(self, name: str, settings: dict[str, Any]) -> HelpingMaterialState | None:
         """The material `name` (a file found, or a project.toml entry), or None when invalid."""
+        elsewhere = settings.get("file")
+        if isinstance(elsewhere, str) and elsewhere:
+            return self._named_file(name, elsewhere, settings)
         if name not in self.files:
             return self._link(name, settings)
+        if elsewhere is False:
+            msg = f"file = false, but {self.prefix}{name} exists: remove one"
+            self.reader.manifest_problem(msg, f'helping."{name}".file')
+            return None
         if "/" in name:
             # the server keeps only the base name (file_name), so a nested file would lose
             # its identity and be uploaded again on every push
@@ -141,8 +150,36 @@ class _Listing:
             file = f"{self.prefix}{name}{SIDECAR_SUFFIX}"
             self.reader.problem(file, f"sidecar without a file: no {self.prefix}{name}")
 
-    def _file(self, name: str, settings: dict[str, Any]) -> HelpingMaterialState | None:
-        source = f"{self.prefix}{name}"
+    def _named_file(
+        self, name: str, relname: str, settings: dict[str, Any]
+    ) -> HelpingMaterialState | None:
+        """`[helping."NAME"] file = "PATH"`: a material whose file lies elsewhere in the folder
+        (a pbs helping-materials file's `file_path`; `pbsync convert` writes it)."""
+        where = f'helping."{name}"'
+        if name in self.files:
+            msg = f"{self.prefix}{name} exists too: remove it or the file setting"
+            self.reader.manifest_problem(msg, f"{where}.file")
+            return None
+        path = self.reader.safe(relname, f"{where}.file", must_exist=True)
+        if path is None:
+            return None
+        source = self.reader.relative(path)
+        if self.ignore.matches(source) or self.reader.check(source) is None:
+            msg = f"{relname!r} is ignored (.pbsyncignore): it cannot be a helping file"
+            self.reader.manifest_problem(msg, f"{where}.file")
+            return None
+        return self._file(name, settings, source, path)
+
+    def _file(
+        self,
+        name: str,
+        settings: dict[str, Any],
+        source: str | None = None,
+        path: Path | None = None,
+    ) -> HelpingMaterialState | None:
+        """A file-backed material: a file of the helping folder, or `source` at `path`."""
+        if source is None or path is None:
+            source, path = f"{self.prefix}{name}", self.files[name]
         unsendable = _unsendable(name)
         if unsendable is not None:
             msg = (
@@ -151,7 +188,7 @@ class _Listing:
             )
             self.reader.problem(source, msg)
             return None
-        ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        ext = path.name.rsplit(".", 1)[-1].lower() if "." in path.name else ""
         if ext not in HELPING_EXTENSIONS:
             allowed = " ".join(sorted(HELPING_EXTENSIONS))
             msg = (
@@ -163,7 +200,7 @@ class _Listing:
         if "media_url" in settings:
             msg = f"media_url is for link-only materials, but {source} exists"
             self.reader.manifest_problem(msg, where)
-        if name in self.sidecars:
+        if name in self.sidecars and name in self.files:
             sidecar = f"{source}{SIDECAR_SUFFIX}"
             if settings:
                 line = self.reader.line(where)
@@ -179,23 +216,31 @@ class _Listing:
         sha = self.reader.hash_file(source)
         if sha is None:
             return None  # unreadable: a problem says why
-        path = str(self.files[name])
         return HelpingMaterialState(
-            identity, info, _priority(settings), sha, None, path, None, source
+            identity, info, _priority(settings), sha, None, str(path), None, source
         )
 
     def _link(self, name: str, settings: dict[str, Any]) -> HelpingMaterialState | None:
         where = f'helping."{name}"'
         url = settings.get("media_url")
-        if not isinstance(url, str) or not url:
-            msg = f"no file {self.prefix}{name} and no media_url: give one or the other"
+        info_only = settings.get("file") is False and "media_url" not in settings
+        if not info_only and (not isinstance(url, str) or not url):
+            msg = (
+                f"no file {self.prefix}{name} and no media_url: give one or the other (or "
+                "file = false for a material with info only)"
+            )
             self.reader.manifest_problem(msg, where)
+            return None
+        if settings.get("file") is False and "media_url" in settings:
+            msg = "file = false is for a material with info only: remove it or the media_url"
+            self.reader.manifest_problem(msg, f"{where}.file")
             return None
         info = _info(self.reader, settings, PROJECT_TOML, f"{where}.info")
         identity = _identity(self.reader, settings, name, PROJECT_TOML, f"{where}.name")
         source = f"{PROJECT_TOML} [{where}]"
+        link = url if isinstance(url, str) and url else None
         return HelpingMaterialState(
-            identity, info, _priority(settings), None, url, None, None, source
+            identity, info, _priority(settings), None, link, None, None, source
         )
 
     def _read_sidecar(self, relname: str) -> dict[str, Any]:

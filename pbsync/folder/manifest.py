@@ -18,8 +18,10 @@ from typing import Any
 
 from pbsync.errors import Problem
 from pbsync.folder.storable import unstorable_number, unstorable_reason
+from pbsync.folder.taskreaders import FORMATS
 
 __all__ = [
+    "BUNDLE",
     "DEFAULT_FILES",
     "FILE_INFO_KEYS",
     "HELPING_EXTENSIONS",
@@ -60,18 +62,24 @@ DEFAULT_FILES = {
 }
 
 _STR, _BOOL, _NUM, _INT, _TABLE = "a string", "true or false", "a number", "an integer", "a table"
+_FILE = "a folder-relative file name, or false (a material with no file)"
 _STRS, _KEY = "a list of strings", "a string or a list of strings"
+_ENTRIES = 'a list of file names or { path = "...", format = "..." } tables'
 _PROJECT_KEYS = {
     "name": _STR, "short_name": _STR, "description": _STR, "long_description": _STR,
     "category": _STR, "webhook": _STR, "allow_anonymous_contributors": _BOOL,
     "zip_download": _BOOL, "published": _BOOL, "info": _TABLE,
 }  # fmt: skip
-_FILES_KEYS = dict.fromkeys(DEFAULT_FILES, _STR)
+#: pbs's script appended to the presenter (`pbsync convert` writes it); no default
+BUNDLE = "bundle"
+_FILES_KEYS = dict.fromkeys([*DEFAULT_FILES, BUNDLE], _STR)
 _TASKS_KEYS = {
-    "files": _STRS, "key": _KEY, "n_answers": _INT, "priority_0": _NUM, "quorum": _INT,
+    "files": _ENTRIES, "key": _KEY, "n_answers": _INT, "priority_0": _NUM, "quorum": _INT,
     "calibration": _INT,
 }  # fmt: skip
-_HELPING_KEYS = {"name": _STR, "priority": _NUM, "info": _TABLE, "media_url": _STR}
+_HELPING_KEYS = {
+    "name": _STR, "priority": _NUM, "info": _TABLE, "media_url": _STR, "file": _FILE,
+}  # fmt: skip
 _SIDECAR_KEYS = {"name": _STR, "priority": _NUM, "info": _TABLE}
 _SECTIONS: dict[str, dict[str, str]] = {
     "project": _PROJECT_KEYS, "files": _FILES_KEYS, "tasks": _TASKS_KEYS,
@@ -188,6 +196,12 @@ def _type_ok(kind: str, value: Any) -> bool:
         return isinstance(value, int | float) and not isinstance(value, bool)
     if kind == _TABLE:
         return isinstance(value, dict)
+    if kind == _FILE:
+        return value is False or (isinstance(value, str) and bool(value))
+    if kind == _ENTRIES:
+        return isinstance(value, list) and all(
+            (isinstance(v, str) and v) or isinstance(v, dict) for v in value
+        )
     strs = isinstance(value, list) and all(isinstance(v, str) and v for v in value)
     return strs or (kind == _KEY and isinstance(value, str) and bool(value))
 
@@ -232,10 +246,34 @@ def _check_table(
             problems.append(Problem(file, f"must be {hint}, got {got} {value!r}", line, where))
         elif schema[key] == _TABLE:
             problems += _json_problems(value, file, lines, where)
+        elif schema[key] == _ENTRIES:
+            problems += _task_entries(value, file, lines, where)
         elif schema[key] == _NUM and not math.isfinite(value):
             problems.append(Problem(file, f"must be a finite number, got {value!r}", line, where))
         elif schema[key] in (_STR, _STRS, _KEY):
             problems += _json_problems(value, file, lines, where)
+    return problems
+
+
+def _task_entries(entries: list[Any], file: str, lines: TomlLines, where: str) -> list[Problem]:
+    """The `{ path = ..., format = ... }` entries of `[tasks] files` (strings are checked later)."""
+    problems = []
+    line = lines.line(where)
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            continue
+        at = f"{where}[{i}]"
+        for key in entry:
+            if key not in ("path", "format"):
+                problems.append(_unknown(key, ["path", "format"], file, line, f"{at}.{key}"))
+        path, fmt = entry.get("path"), entry.get("format")
+        if not isinstance(path, str) or not path:
+            msg = f"must be a file name (a non-empty string), got {path!r}"
+            problems.append(Problem(file, msg, line, f"{at}.path"))
+        if fmt is not None and fmt not in FORMATS:
+            hint = did_you_mean(str(fmt), list(FORMATS))
+            msg = f"unknown task file format {fmt!r}{hint}"
+            problems.append(Problem(file, msg, line, f"{at}.format"))
     return problems
 
 

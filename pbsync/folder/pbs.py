@@ -14,13 +14,24 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
+from pbsync.folder.ignore import IgnoreRules
 from pbsync.folder.manifest import REQUIRED_FIELDS, project_field_problems
 from pbsync.folder.reader import FolderReader
 from pbsync.folder.storable import MAX_DEPTH, TOO_DEEP, deep_line, unstorable_reason
 
-__all__ = ["PBS_BUNDLES", "PBS_FILES", "PBS_PROJECT", "bundle_script", "read_pbs_manifest"]
+__all__ = [
+    "PBS_BUNDLES",
+    "PBS_FILES",
+    "PBS_PROJECT",
+    "bundle_script",
+    "pbs_task_files",
+    "read_pbs_manifest",
+    "unread_task_files",
+]
 
 log = logging.getLogger(__name__)
 
@@ -72,14 +83,57 @@ def read_pbs_manifest(reader: FolderReader) -> dict[str, Any] | None:
     return {"project": project, "files": dict(PBS_FILES)}
 
 
-def bundle_script(reader: FolderReader) -> str | None:
-    """What pbs appends to the presenter: the first bundle found in a `<script>` element."""
-    for name in PBS_BUNDLES:
+def bundle_script(reader: FolderReader, names: tuple[str, ...] = PBS_BUNDLES) -> str | None:
+    """What pbs appends to the presenter: the first of `names` found, in a `<script>` element."""
+    for name in names:
         path = reader.safe(name, "pbs bundle", must_exist=False)
         if path is not None and path.is_file():
             js = reader.read_text(name)
             return None if js is None else f"<script>\n{js}\n</script>"
     return None
+
+
+#: names pbs users gave task files (`flickr_tasks.csv`, `cities.csv`...): a name with "task" in
+#: it, or pbs's own default `project.tasks`
+_TASKY = re.compile(r"task", re.IGNORECASE)
+#: the extensions `pbs add-tasks --tasks-type` knew (xltx and xltm are templates: not read)
+_PBS_TYPES = (".csv", ".json", ".xlsx", ".xlsm", ".po", ".properties")
+
+
+def pbs_task_files(folder: Path, ignore: IgnoreRules) -> list[str]:
+    """Files at the top of a pbs folder that look like task files for `pbs add-tasks`.
+
+    A file with a pbs task type's extension and "task" in its name (`flickr_tasks.csv`), or
+    `project.tasks` (pbs's default `--tasks-file`); hidden and ignored files are left out.
+    """
+    found = []
+    for path in sorted(folder.iterdir()):
+        name = path.name
+        if name.startswith(".") or ignore.matches(name) or not path.is_file():
+            continue
+        if name == "project.tasks" or (
+            path.suffix.lower() in _PBS_TYPES and _TASKY.search(path.stem)
+        ):
+            found.append(name)
+    return found
+
+
+def unread_task_files(folder: Path, read: Iterable[str], ignore: IgnoreRules) -> list[str]:
+    """Notes about a pbs folder's task-looking files the load did not read (none: [])."""
+    unread = [name for name in pbs_task_files(folder, ignore) if name not in set(read)]
+    if not unread:
+        return []
+    several = len(unread) > 1
+    what = (
+        f"{', '.join(unread)} look like pbs task files"
+        if several
+        else (f"{unread[0]} looks like a pbs task file")
+    )
+    return [
+        f"{what} but {'are' if several else 'is'} not read: `pbsync convert --tasks-file "
+        f"{unread[0]}` writes a project.toml that reads it (with pbs's --tasks-type, "
+        "--priority, --redundancy)"
+    ]
 
 
 def _line(text: str, key: str) -> int | None:

@@ -13,7 +13,7 @@ import logging
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -22,6 +22,7 @@ from pbsync.errors import Problem, ValidationError
 from pbsync.folder.helping import read_helping
 from pbsync.folder.ignore import IgnoreRules
 from pbsync.folder.manifest import (
+    BUNDLE,
     DEFAULT_FILES,
     FILE_INFO_KEYS,
     HELPING_EXTENSIONS,
@@ -34,16 +35,11 @@ from pbsync.folder.manifest import (
     deep_merge,
     project_field_problems,
 )
-from pbsync.folder.pbs import PBS_PROJECT, bundle_script, read_pbs_manifest
+from pbsync.folder.pbs import PBS_PROJECT, bundle_script, read_pbs_manifest, unread_task_files
 from pbsync.folder.reader import FolderReader
 from pbsync.folder.storable import body_problem
-from pbsync.folder.taskfiles import (
-    TASK_EXTENSIONS,
-    TaskRow,
-    build_tasks,
-    check_attribute,
-    read_task_file,
-)
+from pbsync.folder.taskfiles import TaskRow, build_tasks, check_attribute
+from pbsync.folder.taskreaders import FORMATS, TASK_EXTENSIONS, format_of, read_task_file
 from pbsync.model import TASK_DEFAULTS, ProjectFields, ProjectState, TaskState
 
 __all__ = [
@@ -78,13 +74,17 @@ class LocalConfig:
     task_defaults: Mapping[str, Any]
     env: str | None
     document: Mapping[str, Any]
+    #: task file -> its format, for the files whose `[tasks] files` entry names one
+    task_formats: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
 class LocalProject:
     """A validated, immutable reading of a project folder.
 
-    `files` maps every file read (folder-relative POSIX path) to its sha256.
+    `files` maps every file read (folder-relative POSIX path) to its sha256. `notes` are
+    one-line remarks for the user that are no problem (a pbs folder's task files that are not
+    read); the CLI shows them, the library never prints.
     """
 
     folder: Path
@@ -92,6 +92,7 @@ class LocalProject:
     files: Mapping[str, str]
     config: LocalConfig
     ignore: IgnoreRules
+    notes: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], *, env: str | None = None) -> LocalProject:
@@ -110,6 +111,10 @@ class _Loader:
     reader: FolderReader
     env: str | None
     pbs: bool = False
+    #: the task files whose `[tasks] files` entry names a format
+    formats: dict[str, str] = field(default_factory=dict)
+    #: `[files] bundle`, as given
+    bundle: Any = None
 
     def run(self) -> LocalProject:
         folder = self.reader.folder
@@ -130,16 +135,17 @@ class _Loader:
         defaults = self._task_defaults(tasks_cfg)
         task_files = self._task_files(tasks_cfg, ignore)
         tasks = self._tasks(task_files, key, defaults)
+        notes = unread_task_files(folder, task_files or [], ignore) if self.pbs else ()
         if self.reader.problems:
             raise ValidationError(self.reader.problems)
         assert project is not None  # no problems means the required fields were there
         state = ProjectState(project, helping, tasks if task_files is not None else None, key)
         config = LocalConfig(
             MappingProxyType(files), tuple(task_files or ()), key,
-            MappingProxyType(defaults), self.env, doc,
+            MappingProxyType(defaults), self.env, doc, MappingProxyType(self.formats),
         )  # fmt: skip
         hashes = MappingProxyType(self.reader.hashes)
-        return LocalProject(folder, state, hashes, config, ignore)
+        return LocalProject(folder, state, hashes, config, ignore, tuple(notes))
 
     # -- the manifest ----------------------------------------------------------------------------
 
@@ -193,6 +199,7 @@ class _Loader:
 
     def _resolve_files(self, table: Any) -> dict[str, str]:
         table = table if isinstance(table, dict) else {}
+        self.bundle = table.get(BUNDLE)
         resolved = {}
         for name, default in DEFAULT_FILES.items():
             value = table.get(name)
@@ -219,13 +226,14 @@ class _Loader:
             self._check_required(table)  # a non-table is reported by the schema check
         table = table if isinstance(table, dict) else {}
         info = dict(table.get("info", {})) if isinstance(table.get("info"), dict) else {}
+        bundle = self._bundle()  # read (and checked) even when there is no presenter
         for setting, key in FILE_INFO_KEYS.items():
             text = self._file_text(files, setting)
             if text is not None and key in info:
                 msg = f"also given by the file {files[setting]}: keep one"
                 self.reader.manifest_problem(msg, f"project.info.{key}")
             elif text is not None:
-                info[key] = text + (self._bundle() if key == "task_presenter" else "")
+                info[key] = text + (bundle if key == "task_presenter" else "")
         longdesc = self._file_text(files, "long_description")
         if longdesc is not None and "long_description" in table:
             msg = f"also given by the file {files['long_description']}: keep one"
@@ -261,8 +269,17 @@ class _Loader:
             self.reader.manifest_problem(message, f"project.{fld}")
 
     def _bundle(self) -> str:
-        """pbs appends bundle.min.js (or bundle.js) to a pbs folder's presenter."""
-        return (bundle_script(self.reader) or "") if self.pbs else ""
+        """pbs appends bundle.min.js (or bundle.js) to a pbs folder's presenter; a project.toml
+        names its script in `[files] bundle` (`pbsync convert` writes it)."""
+        if self.pbs:
+            return bundle_script(self.reader) or ""
+        name = self.bundle
+        if not isinstance(name, str):
+            return ""  # absent, or a wrong type the schema check reports
+        path = self.reader.safe(name, f"files.{BUNDLE}", must_exist=True)
+        if path is None:
+            return ""
+        return bundle_script(self.reader, (self.reader.relative(path),)) or ""
 
     def _check_required(self, table: Mapping[str, Any]) -> None:
         for key, msg in project_field_problems(table, "required field is missing from [project]"):
@@ -288,23 +305,39 @@ class _Loader:
         return defaults
 
     def _task_files(self, table: Any, ignore: IgnoreRules) -> list[str] | None:
-        """Folder-relative task files to read; None when tasks are not managed at all."""
+        """Folder-relative task files to read; None when tasks are not managed at all.
+
+        An entry is a name (its extension tells the format) or `{ path = ..., format = ... }`;
+        the formats named are kept in `self.formats`.
+        """
         table = table if isinstance(table, dict) else {}
         if "files" not in table:
             return self._found_task_files(ignore) or None
-        names = table["files"] if isinstance(table["files"], list) else []
+        entries = table["files"] if isinstance(table["files"], list) else []
         out = []
-        for name in names:
-            if not isinstance(name, str):
-                continue
-            path = self.reader.safe(name, "tasks.files", must_exist=True)
+        for i, entry in enumerate(entries):
+            name, fmt = entry, None
+            if isinstance(entry, dict):
+                name, fmt = entry.get("path"), entry.get("format")
+                if fmt is not None and fmt not in FORMATS:
+                    continue  # a bad format is reported by the schema check
+            if not isinstance(name, str) or not name:
+                continue  # reported by the schema check
+            fld = "tasks.files" if isinstance(entry, str) else f"tasks.files[{i}].path"
+            path = self.reader.safe(name, fld, must_exist=True)
             if path is None:
                 continue
-            if Path(name).suffix.lower() not in TASK_EXTENSIONS:
-                msg = f"{name!r}: unsupported task file type (use {', '.join(TASK_EXTENSIONS)})"
-                self.reader.manifest_problem(msg, "tasks.files")
+            if fmt is None and format_of(name) is None:
+                msg = (
+                    f"{name!r}: unsupported task file type (use {', '.join(TASK_EXTENSIONS)}, "
+                    f'or name the format: {{ path = "{name}", format = "csv" }})'
+                )
+                self.reader.manifest_problem(msg, fld)
                 continue
-            out.append(self.reader.relative(path))
+            relname = self.reader.relative(path)
+            if fmt is not None:
+                self.formats[relname] = fmt
+            out.append(relname)
         return out
 
     def _found_task_files(self, ignore: IgnoreRules) -> list[str]:
@@ -332,7 +365,8 @@ class _Loader:
             data = self.reader.read_bytes(relname)  # read once: what is hashed is what is parsed
             if data is None:
                 continue
-            found, problems = read_task_file(self.reader.folder / relname, relname, data)
+            path = self.reader.folder / relname
+            found, problems = read_task_file(path, relname, data, self.formats.get(relname))
             rows += found
             self.reader.problems += problems
         tasks, problems = build_tasks(rows, key, defaults)

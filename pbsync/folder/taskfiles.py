@@ -1,8 +1,9 @@
-"""Task files: readers (csv, json, jsonl, xlsx, po), task identity, and the tasks.jsonl writer.
+"""Task files: rows, task identity, validation, and the tasks.jsonl writer.
 
-A reader turns one file into `TaskRow`s (info + raw reserved attributes + the line/row it came
-from) and a list of `Problem`s; `build_tasks` validates the reserved attributes, applies the
-`[tasks]` defaults, computes each task's identity (`model.content_key`) and reports duplicates.
+A reader (taskreaders.py, taskcsv.py, xlsx.py) turns one file into `TaskRow`s (info + raw
+reserved attributes + the line/row it came from) and a list of `Problem`s; `build_tasks`
+validates the reserved attributes, applies the `[tasks]` defaults, computes each task's
+identity (`model.content_key`) and reports duplicates.
 Readers never raise for bad content: every problem is collected so the user sees them all at once.
 
 Conventions (also in docs/project-format.md):
@@ -18,52 +19,31 @@ Conventions (also in docs/project-format.md):
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from pbsync.errors import Problem
-from pbsync.folder.storable import (
-    MAX_DEPTH,
-    TOO_DEEP,
-    body_problem,
-    deep_line,
-    find_unstorable,
-    may_exceed,
-    parse_float,
-)
+from pbsync.folder.storable import body_problem, find_unstorable, may_exceed
 from pbsync.model import TASK_DEFAULTS, TASK_FIELDS, TaskState, content_key
 
 __all__ = [
-    "TASK_EXTENSIONS",
     "TaskRow",
     "build_tasks",
     "check_attribute",
-    "csv_delimiter",
     "decode_utf8",
     "header_problems",
-    "read_task_file",
     "split_reserved",
     "write_jsonl",
 ]
 
 log = logging.getLogger(__name__)
 
-#: extensions a task file may have
-TASK_EXTENSIONS: tuple[str, ...] = (".csv", ".tsv", ".json", ".jsonl", ".xlsx", ".po")
-
-#: delimiters a CSV file may use, as named in messages
-_DELIMITERS: dict[str, str] = {",": "comma", ";": "semicolon", "\t": "tab"}
-
 _INT_TEXT = re.compile(r"^[+-]?\d+$")
-_WS = re.compile(r"\s*")
 
 
 @dataclass(frozen=True)
@@ -132,39 +112,7 @@ def check_attribute(name: str, value: Any) -> tuple[Any, str | None]:
     return value, None
 
 
-# -- readers ---------------------------------------------------------------------------------------
-
-
-def read_task_file(
-    path: Path, relname: str, data: bytes | None = None
-) -> tuple[list[TaskRow], list[Problem]]:
-    """Read one task file by extension; `relname` is the folder-relative name for messages.
-
-    `data` is the file's content when the caller has read it already (the loader reads each
-    file once, through its path check); otherwise `path` is read.
-    """
-    ext = path.suffix.lower()
-    if data is None:
-        data = path.read_bytes()
-    if ext == ".xlsx":
-        from pbsync.folder.xlsx import read_xlsx  # imports openpyxl: only xlsx users pay for it
-
-        return read_xlsx(data, relname)
-    text, problem = decode_utf8(data, relname)
-    if text is None:
-        return [], [problem] if problem else []
-    readers = {
-        ".csv": _read_csv,
-        ".tsv": _read_tsv,
-        ".json": _read_json,
-        ".jsonl": _read_jsonl,
-        ".po": _read_po,
-    }
-    reader = readers.get(ext)
-    if reader is None:
-        known = ", ".join(TASK_EXTENSIONS)
-        return [], [Problem(relname, f"unsupported task file type {ext!r} (use one of {known})")]
-    return reader(text, relname)
+# -- shared by the readers ----------------------------------------------------------------------
 
 
 def header_problems(header: Sequence[Any], relname: str, line: int) -> list[Problem]:
@@ -180,165 +128,6 @@ def header_problems(header: Sequence[Any], relname: str, line: int) -> list[Prob
             problems.append(Problem(relname, msg, line, str(name)))
         seen.setdefault(name, i)
     return problems
-
-
-def csv_delimiter(text: str, relname: str) -> tuple[str, Problem | None]:
-    """The delimiter of a CSV file, told by its header line: comma, semicolon or tab.
-
-    Spreadsheets in many locales save "CSV" with semicolons (the comma is their decimal mark),
-    and read as commas such a file would become one column named `title;url`. The header line
-    holds column names, not data, so the one delimiter it contains (outside quotes) is the
-    file's; a header holding two of them is ambiguous and refused rather than guessed.
-    """
-    lines = enumerate(text.splitlines(), 1)
-    line_no, header = next(((n, h) for n, h in lines if h.strip(",; \t")), (1, ""))
-    counts = dict.fromkeys(_DELIMITERS, 0)
-    quoted = False
-    for char in header:
-        if char == '"':
-            quoted = not quoted
-        elif not quoted and char in counts:
-            counts[char] += 1
-    found = [d for d, n in counts.items() if n]
-    if len(found) <= 1:
-        return (found[0] if found else ","), None
-    names = [f"{_DELIMITERS[d]}s" for d in found]
-    both = ", ".join(names[:-1]) + " and " + names[-1]
-    shown = header if len(header) <= 80 else header[:77] + "..."
-    msg = (
-        f"cannot tell the delimiter: the header {shown!r} holds {both} "
-        "(use one delimiter; quote a column name that contains another)"
-    )
-    return ",", Problem(relname, msg, line_no)
-
-
-def _read_tsv(text: str, relname: str) -> tuple[list[TaskRow], list[Problem]]:
-    return _read_csv(text, relname, delimiter="\t")
-
-
-def _read_csv(
-    text: str, relname: str, delimiter: str | None = None
-) -> tuple[list[TaskRow], list[Problem]]:
-    if delimiter is None:
-        delimiter, problem = csv_delimiter(text, relname)
-        if problem is not None:
-            return [], [problem]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows: list[TaskRow] = []
-    problems: list[Problem] = []
-    header: list[str] | None = None
-    start = 1
-    try:
-        for cells in reader:
-            line, start = start, reader.line_num + 1
-            if not any(c.strip() for c in cells):
-                continue  # blank line
-            if header is None:
-                header = cells
-                problems += header_problems(header, relname, line)
-                continue
-            if len(cells) != len(header):
-                msg = f"row has {len(cells)} cells but the header has {len(header)}"
-                problems.append(Problem(relname, msg, line))
-                continue
-            info, attrs = split_reserved(dict(zip(header, cells, strict=True)))
-            attrs = {k: v for k, v in attrs.items() if v.strip() != ""}
-            rows.append(TaskRow(info, attrs, relname, line))
-    except csv.Error as exc:
-        problems.append(Problem(relname, f"CSV syntax error: {exc}", reader.line_num))
-    if header is None:
-        problems.append(Problem(relname, "no header row (the first row names the info fields)", 1))
-    return rows, problems
-
-
-def _object_row(obj: Any, relname: str, line: int, what: str) -> TaskRow | Problem:
-    if not isinstance(obj, dict):
-        return Problem(relname, f"{what} must be a JSON object, got {type(obj).__name__}", line)
-    info, attrs = split_reserved(obj)
-    return TaskRow(info, attrs, relname, line)
-
-
-def _read_json(text: str, relname: str) -> tuple[list[TaskRow], list[Problem]]:
-    """A JSON list of objects, decoded element by element so each task knows its line."""
-    decoder = json.JSONDecoder(parse_float=parse_float)
-    rows: list[TaskRow] = []
-    problems: list[Problem] = []
-    pos = _WS.match(text, 0).end()  # type: ignore[union-attr]
-    if not text.startswith("[", pos):
-        return [], [Problem(relname, "a JSON task file must be a list of objects", 1)]
-    pos, line, counted = pos + 1, 1, 0
-    empty = _WS.match(text, pos).end()  # type: ignore[union-attr]
-    try:
-        while not text.startswith("]", empty):
-            pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
-            obj, end = decoder.raw_decode(text, pos)
-            line += text.count("\n", counted, pos)
-            counted = pos
-            row = _object_row(obj, relname, line, "each task")
-            (rows if isinstance(row, TaskRow) else problems).append(row)  # type: ignore[arg-type]
-            pos = _WS.match(text, end).end()  # type: ignore[union-attr]
-            if text.startswith("]", pos):
-                break
-            if not text.startswith(",", pos):
-                raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
-            pos += 1
-    except json.JSONDecodeError as exc:
-        problems.append(
-            Problem(relname, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno)
-        )
-        return rows, problems
-    except RecursionError:
-        # counted from where the task starts: its object is level 1, as in a JSONL line
-        problems.append(Problem(relname, TOO_DEEP, deep_line(text, MAX_DEPTH, pos)))
-        return rows, problems
-    pos = max(pos, empty)
-    if text[pos + 1 :].strip():
-        problems.append(
-            Problem(relname, "extra data after the JSON list", text.count("\n", 0, pos) + 1)
-        )
-    return rows, problems
-
-
-def _read_jsonl(text: str, relname: str) -> tuple[list[TaskRow], list[Problem]]:
-    rows: list[TaskRow] = []
-    problems: list[Problem] = []
-    for number, raw in enumerate(text.split("\n"), 1):
-        if not raw.strip():
-            continue
-        try:
-            obj = json.loads(raw, parse_float=parse_float)
-        except json.JSONDecodeError as exc:
-            problems.append(
-                Problem(relname, f"invalid JSON: {exc.msg} (column {exc.colno})", number)
-            )
-            continue
-        except RecursionError:
-            problems.append(Problem(relname, TOO_DEEP, number))
-            continue
-        row = _object_row(obj, relname, number, "each line")
-        (rows if isinstance(row, TaskRow) else problems).append(row)  # type: ignore[arg-type]
-    return rows, problems
-
-
-def _read_po(text: str, relname: str) -> tuple[list[TaskRow], list[Problem]]:
-    import polib
-
-    try:
-        catalog = polib.pofile(text)
-    except (OSError, ValueError) as exc:
-        match = re.search(r"\s*\(?line (\d+)\)?", str(exc))
-        text = str(exc).replace(match[0], "") if match else str(exc)
-        line = int(match[1]) if match else None
-        return [], [Problem(relname, f"invalid PO file: {text}", line)]
-    rows = []
-    for entry in catalog:
-        if entry.obsolete:
-            continue
-        info: dict[str, Any] = {"msgid": entry.msgid}
-        if entry.msgctxt is not None:
-            info["msgctxt"] = entry.msgctxt
-        rows.append(TaskRow(info, {}, relname, entry.linenum))
-    return rows, []
 
 
 # -- identity and validation ---------------------------------------------------------------------

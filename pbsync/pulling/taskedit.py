@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from pbsync.errors import PullError
-from pbsync.folder.taskfiles import TaskRow, build_tasks, check_attribute, read_task_file
+from pbsync.folder.taskfiles import TaskRow, build_tasks, check_attribute
+from pbsync.folder.taskreaders import read_task_file
 from pbsync.model import TASK_FIELDS, TaskState, content_key
 from pbsync.pulling.tomlmerge import same_value
 

@@ -22,7 +22,7 @@ from pbsync.errors import PullError, UnsafePathError
 from pbsync.folder.ignore import IgnoreRules
 from pbsync.folder.manifest import PROJECT_TOML, SIDECAR_SUFFIX
 from pbsync.folder.paths import checked_path
-from pbsync.folder.taskfiles import TASK_EXTENSIONS
+from pbsync.folder.taskreaders import TASK_EXTENSIONS
 
 __all__ = [
     "check_target",
@@ -198,7 +198,9 @@ def read_task_files(
     table = existing.get("tasks")
     named = table.get("files") if isinstance(table, dict) else None
     if isinstance(named, list):
-        names = [n for n in named if isinstance(n, str)]
+        # an entry is a name or a { path = ..., format = ... } table
+        paths = [n.get("path") if isinstance(n, dict) else n for n in named]
+        names = [n for n in paths if isinstance(n, str)]
     else:
         names = [p.name for p in sorted(folder.glob("tasks.*"))]
         if (folder / "tasks").is_dir() and not (folder / "tasks").is_symlink():

@@ -322,7 +322,7 @@ class _Runner:
         """The name the file travels under (see `pbsync.sync.stored`); None for a link."""
         if material.file_path is None or material.sha256 is None:
             return None
-        return upload_name(self._project_id(), material.name, material.sha256)
+        return upload_name(self._project_id(), material.name, material.sha256, material.file_path)
 
     def _delete_helping(self, action: DeleteHelpingMaterial) -> None:
         self.client.helping_materials.delete(_id_of(action.material.id))

@@ -335,9 +335,9 @@ class _Builder:
         sha = theirs.info.get("sha256")
         if project_id is None or mine.sha256 is None or sha != mine.sha256:
             return None
-        if stored_as(theirs.media_url, project_id, mine.name, mine.sha256):
+        if stored_as(theirs.media_url, project_id, mine.name, mine.sha256, mine.file_path):
             return None
-        wanted = upload_name(project_id, mine.name, mine.sha256)
+        wanted = upload_name(project_id, mine.name, mine.sha256, mine.file_path)
         return FieldChange("stored file", theirs.media_url, wanted)
 
     def _known_file(

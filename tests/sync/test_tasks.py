@@ -15,9 +15,9 @@ from pbsync.folder.taskfiles import (
     build_tasks,
     check_attribute,
     decode_utf8,
-    read_task_file,
     write_jsonl,
 )
+from pbsync.folder.taskreaders import read_task_file
 from pbsync.model import TASK_DEFAULTS, TaskState, content_key
 
 ATTRIBUTE_CASES: list[tuple[str, Any, Any, str | None]] = [

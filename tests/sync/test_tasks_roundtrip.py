@@ -9,7 +9,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pbsync.folder.taskfiles import build_tasks, read_task_file, write_jsonl
+from pbsync.folder.taskfiles import build_tasks, write_jsonl
+from pbsync.folder.taskreaders import read_task_file
 from pbsync.model import TASK_DEFAULTS, TASK_FIELDS, TaskState, content_key
 from pbsync.pulling.run import safe_name
 
