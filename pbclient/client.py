@@ -49,7 +49,8 @@ from pbclient.attempts import (
 )
 from pbclient.errors import ForeignURLError, error_from_response, redact_url
 from pbclient.limits import DEFAULT_DEADLINE, DEFAULT_MAX_ANSWER_BYTES, exchange
-from pbclient.retry import Pacer, RateLimit, RateLimitWait, RetryPolicy, bucket_of
+from pbclient.pacers import pacer_for
+from pbclient.retry import RateLimit, RateLimitWait, RetryPolicy, bucket_of
 from pbclient.session import EnvironmentCache, new_session
 from pbclient.stats import ClientStats
 
@@ -128,7 +129,8 @@ class Client(Managers):
         self._sleep = sleep
         self._clock = clock
         self._prefix = urlsplit(self.endpoint).path
-        self._pacer = Pacer(self.retry.reserve, clock)
+        # shared with the process's other clients of this server (pbclient/pacers.py)
+        self._pacer = pacer_for(self.endpoint, self.retry.reserve, clock)
         self.stats = ClientStats()
 
     # -- the public surface -------------------------------------------------------------------

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 from external_cleanup import PacedSession, delete_test_objects
 
+from pbclient.pacers import forget_shared_pacers
 from pbsync.server import LocalServer
 
 TEST_PREFIX = "pbsynctest"
@@ -108,6 +109,8 @@ def clean_server(pbserver: LocalServer | None, endpoint: str, api_key: str) -> I
     if pbserver is not None:
         pbserver.reset()
         pbserver.stats.reset()
+        # the server's rate-limit counters restarted: what clients learnt of them is stale
+        forget_shared_pacers()
     else:
         _delete_test_objects(endpoint, api_key)
     yield

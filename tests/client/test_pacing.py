@@ -92,3 +92,28 @@ def test_an_injected_sleep_without_a_clock_does_not_spin(
     # clock the fake sleep moved) had started a new window, so the call succeeded
     assert len(waits) == 1
     assert limited.stats.snapshot() == {("GET", "/api/category"): 6}
+
+
+def test_a_new_client_knows_the_window_another_client_of_the_process_used_up(
+    limited: LocalServer, fake_time: FakeTime
+) -> None:
+    # PYBOSSA counts per (endpoint, client IP): a second client of the same server must not spend
+    # a request on a 429 that the first one's answers predicted (as each CLI command's client did)
+    def client() -> Client:
+        return Client(
+            limited.url,
+            limited.api_key,
+            sleep=fake_time.sleep,
+            clock=fake_time.clock,
+            on_wait=fake_time.on_wait,
+        )
+
+    with client() as first:
+        for _ in range(4):
+            first.categories.find()
+    with client() as second:
+        second.categories.find()
+    # 4 of 5 pass in a window: the second client waited for the reset instead of being refused
+    assert limited.stats.snapshot() == {("GET", "/api/category"): 5}
+    assert [w.path for w in fake_time.waits] == ["/api/category"]
+    assert second.stats.rate_limit_waits == 1
