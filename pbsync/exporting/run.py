@@ -128,10 +128,10 @@ def export_files(
     kinds = parse_kinds(what)
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}: choose from {', '.join(FORMATS)}")
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
     before = client.stats.total
     project = find_project(client, short_name)
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
     report = ExportReport(project)
     try:
         for kind in kinds:
