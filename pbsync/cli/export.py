@@ -63,6 +63,10 @@ class ExportBar:
             self.bars[kind] = self.progress.add_task(LABELS[kind], total=total, completed=done)
         else:
             self.progress.update(bar, total=total, completed=done)
+            if total is None:  # rich's `update` keeps the old total for None: unset it here
+                for task in self.progress.tasks:
+                    if task.id == bar:
+                        task.total = None
 
     def close(self) -> None:
         """Stop the live display (also after an error)."""

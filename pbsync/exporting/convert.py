@@ -42,7 +42,7 @@ def _lines(source: Path) -> Iterator[bytes]:
 
 def _rows(source: Path) -> Iterator[dict[str, Any]]:
     for line in _lines(source):
-        row = json.loads(line)
+        row = json.loads(line.decode("utf-8"))
         if isinstance(row, dict):
             yield row
 
@@ -70,6 +70,10 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, str):
         return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)  # JSON's own text for the numbers JSON holds, without its overhead
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
