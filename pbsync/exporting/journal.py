@@ -11,11 +11,13 @@ one `write` and `fsync`ed before the next page is asked for. Linux may still cut
 when the process is killed (a fatal signal ends a write between memory pages), so the file can end
 in a half line: the next run cuts that tail off before it appends. Rows are written as compact
 JSON with sorted keys, so an interrupted and resumed export is byte-identical to an uninterrupted
-one. Memory stays constant: one page at a time, and the tail is read backwards in blocks.
+one. Memory stays constant: one page at a time, and the tail is read backwards in blocks. The
+open file is locked (`flock`), so a second export into the same folder is refused, not mixed in.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -76,9 +78,11 @@ class Journal:
                 f"both {path} and {part} exist: keep the one to continue and move the other away"
             )
         if path.exists():
-            os.replace(path, part)  # back to "running": a kill from now on leaves only the part
+            with contextlib.suppress(FileNotFoundError):  # another export renamed it first
+                os.replace(path, part)  # back to "running": a kill now leaves only the part
         fd = os.open(part, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o666)
         try:
+            _lock(fd, part)
             last = _last_line(fd, part)
             last_id = _row_id(last, part, project_id) if last is not None else None
             rows = _count_lines(fd) if last is not None else 0
@@ -103,9 +107,10 @@ class Journal:
         self.last_id = int(last_id)
 
     def finish(self) -> Path:
-        """Close the file and give it its finished name; return that path."""
+        """Give the file its finished name and close it; return that path."""
+        self._require_fd()
+        os.replace(self.part, self.path)  # renamed while still locked: no export slips in between
         self.close()
-        os.replace(self.part, self.path)
         _fsync_dir(self.path.parent)
         return self.path
 
@@ -119,6 +124,22 @@ class Journal:
         if self._fd is None:
             raise ValueError(f"{self.part} is closed")
         return self._fd
+
+
+def _lock(fd: int, path: Path) -> None:
+    """Hold an exclusive lock on the open file: two exports appending to one file would mix.
+
+    `flock` is released by the kernel when the process ends, however it ends (SIGKILL included),
+    so no stale lock is ever left behind. Where there is no `flock` (Windows), nothing is locked.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on the platforms the tests run on
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise ExportError(f"another export is writing {path}") from None
 
 
 def _last_line(fd: int, path: Path) -> bytes | None:

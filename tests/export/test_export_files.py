@@ -45,6 +45,18 @@ def test_a_finished_file_is_reopened_as_part_and_its_last_id_read_from_its_tail(
     journal.close()
 
 
+def test_a_second_export_into_the_same_file_is_refused_while_the_first_runs(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "p_tasks.jsonl"
+    first = Journal.open(path, 7)
+    with pytest.raises(ExportError, match="another export is writing"):
+        Journal.open(path, 7)
+    first.append(rows(1))
+    first.finish()
+    Journal.open(path, 7).close()  # the lock went with the first export
+
+
 def test_a_file_of_another_project_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "p_tasks.jsonl"
     path.write_bytes(encode_row(rows(1, project_id=8)[0]))
