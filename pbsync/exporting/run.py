@@ -35,7 +35,8 @@ FORMATS = ("jsonl", "csv", "json")
 #: rows per list request (PYBOSSA's cap); a page is written to disk before the next is asked for
 PAGE = 100
 
-#: called at the start of each kind and after each page: (kind, rows in the file, total or None)
+#: called at the start of each kind and after each page: (kind, rows in the file, total or None);
+#: after a kind's last page the total is the rows written
 Progress = Callable[[str, int, int | None], None]
 
 
@@ -168,7 +169,7 @@ def _export_kind(
                 page = []
                 report(kind, journal.rows, total)
         journal.append(page)
-        report(kind, journal.rows, total)
+        report(kind, journal.rows, journal.rows)  # the end is known now: the total is what came
         jsonl = journal.finish()
     finally:
         journal.close()

@@ -1,12 +1,15 @@
-"""`pbsync.export(...)`: the rows of one kind, lazily, and typed errors."""
+"""`pbsync.export(...)`: the rows of one kind, lazily, and typed errors; `export_files` progress."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 import pbsync
 from pbclient.client import Client
 from pbsync.errors import ExportError, ProjectNotFoundError
+from pbsync.exporting.run import export_files
 
 SHORT = "pbsynctest_libexport"
 
@@ -38,3 +41,20 @@ def test_errors_are_typed(endpoint: str, api_key: str, clean_server: None) -> No
             pbsync.export(client, SHORT, "tasks,results")
         with pytest.raises(ExportError, match="cannot export answers"):
             pbsync.export(client, SHORT, "answers")
+
+
+def test_export_files_reports_progress_a_page_at_a_time(
+    endpoint: str, api_key: str, clean_server: None, tmp_path: Path
+) -> None:
+    calls: list[tuple[str, int, int | None]] = []
+    with Client(endpoint, api_key) as client:
+        project = client.projects.create(name="Library export", short_name=SHORT, description="d")
+        client.tasks.create_many(project, [{"n": i} for i in range(250)])
+        report = export_files(
+            client, SHORT, tmp_path, what="tasks", progress=lambda *call: calls.append(call)
+        )
+    # the count comes with the lookup (a PYBOSSA without its background jobs reports none)
+    assert calls[0] in (("tasks", 0, 250), ("tasks", 0, None))
+    assert [done for _, done, _ in calls[1:]] == [100, 200, 250]
+    assert calls[-1] == ("tasks", 250, 250)  # at the end the total is known
+    assert report.kinds[0].rows == 250 and report.requests == 1 + 3
