@@ -83,8 +83,6 @@ def kill_at(server: LocalServer, out: Path, threshold: int, tmp_path: Path) -> N
     finally:
         proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL, "the export ended before the kill point"
-    # whatever it had sent is handled before the resumed run starts
-    assert server.wait_idle(10)
 
 
 @pytest.mark.parametrize("kind", KINDS)
