@@ -79,7 +79,7 @@ class ExportBar:
     short_help="Export a project's tasks, task runs and results to files.",
     epilog="\b\nExamples:\n  pbsync export birds                        # ./birds_tasks.jsonl ...\n"
     "  pbsync export birds --what taskruns --format csv --out answers\n"
-    "  pbsync export birds --since 41200           # only rows with a higher id\n\n"
+    "  pbsync export birds --since 41200          # only rows with a higher id\n\n"
     "\b\nRun it again to continue an interrupted export, or to add the rows created since.",
 )
 @click.argument("short_name")
