@@ -9,14 +9,17 @@ The library API, usable without the command line:
         plan = pbsync.plan("myproject", client)          # what a push would change
         report = pbsync.push("myproject", client)        # do it
         pbsync.pull(client, "catspotting", "copy")       # write a folder from the server
+        for run in pbsync.export(client, "catspotting", "taskruns"):   # answers, page by page
+            ...
 
         with pbsync.start_push("myproject", client) as job:   # look before anything is sent
             if not job.plan.destructive:
                 job.apply()
 
-The package-level functions (`load`, `plan`, `push`, `start_push`, `pull`) are the library API,
-named like the commands. The stages live in subpackages: `pbsync.folder` (load), `pbsync.sync`
-(fetch, plan, apply, record) and `pbsync.pulling` (pull). No submodule is named like a
+The package-level functions (`load`, `plan`, `push`, `start_push`, `pull`, `export`) are the
+library API, named like the commands. The stages live in subpackages: `pbsync.folder` (load),
+`pbsync.sync` (fetch, plan, apply, record), `pbsync.pulling` (pull) and `pbsync.exporting`
+(export). No submodule is named like a
 package-level function: `import pbsync.plan as m` would then bind the function while
 `from pbsync.plan import ...` read the module. Everything is imported on first use, so that
 `pbsync --help` stays fast.
@@ -61,6 +64,7 @@ __all__ = [
     "Reporter",
     "__version__",
     "apply",
+    "export",
     "load",
     "make_plan",
     "plan",
@@ -405,6 +409,38 @@ def pull(
     from pbsync.pulling.run import pull as pull_folder
 
     return pull_folder(client, short_name, folder, tasks=tasks, force=force, env=env, target=target)
+
+
+def export(
+    client: Client, short_name: str, what: str = "tasks", *, since: int | None = None
+) -> Iterator[dict[str, Any]]:
+    """The project's rows of one kind, ascending by id, as the server sends them.
+
+    The project is looked up now (one request); the rows are then read lazily, a keyset page of
+    100 per request, one page in memory (the `link`/`links` keys GET adds are left out). To write
+    files that a re-run continues, see `pbsync.exporting.run.export_files` (`pbsync export`).
+
+    Args:
+        client: a client; without an API key, a published project's rows (as anyone sees them).
+        short_name: the project.
+        what: `tasks`, `taskruns` or `results`.
+        since: only rows with a higher id.
+
+    Raises:
+        pbsync.errors.ExportError: `what` is not one kind.
+        pbsync.errors.ProjectNotFoundError: no such project visible to the caller.
+        pbsync.errors.ConfigError: nothing found, and the server did not accept the API key.
+        pbclient.errors.PybossaError: the server refused or could not be reached (also while
+            iterating).
+    """
+    from pbsync.errors import ExportError
+    from pbsync.exporting.source import find_project, parse_kinds, project_rows
+
+    kinds = parse_kinds(what)
+    if len(kinds) != 1:
+        raise ExportError(f"export yields one kind at a time, not {what!r}")
+    project = find_project(client, short_name)
+    return project_rows(client, project.id, kinds[0], after=since)
 
 
 def watch(

@@ -7,7 +7,8 @@
     ├── ConflictError        the server and the folder both changed a field since the last push
     ├── UnsafeOperationError a destructive step needs --force (deleting answered tasks, publishing)
     ├── UnsafePathError      a path to read or write leaves the folder, or is not what was expected
-    └── PullError            pull refuses to overwrite local changes, or got unusable data
+    ├── PullError            pull refuses to overwrite local changes, or got unusable data
+    └── ExportError          an export cannot start or continue (unknown kind, a file not its own)
 
 Errors from the HTTP layer are `pbclient.errors.PybossaError` and propagate unchanged.
 """
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 __all__ = [
     "ConfigError",
     "ConflictError",
+    "ExportError",
     "PbsyncError",
     "Problem",
     "ProjectNotFoundError",
@@ -113,3 +115,7 @@ class UnsafePathError(PbsyncError):
 
 class PullError(PbsyncError):
     """Pull refuses to overwrite local changes, or the server sent something unusable."""
+
+
+class ExportError(PbsyncError):
+    """An export cannot start or continue: an unknown kind, or a file it must not append to."""

@@ -66,6 +66,9 @@ COMMANDS: Mapping[str, LazyCommand] = {
     "diff": LazyCommand("pbsync.cli.sync", "diff", "Show what a push would change."),
     "push": LazyCommand("pbsync.cli.sync", "push", "Make the server match the folder."),
     "pull": LazyCommand("pbsync.cli.sync", "pull", "Write a server's project into a folder."),
+    "export": LazyCommand(
+        "pbsync.cli.export", "export", "Export a project's tasks, task runs and results to files."
+    ),
     "watch": LazyCommand(
         "pbsync.cli.watch", "watch", "Push every save while you edit (with a live preview)."
     ),
