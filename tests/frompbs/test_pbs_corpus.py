@@ -153,7 +153,7 @@ def test_the_server_holds_what_pbs_sent_where_pbs_worked(
     assert by_pbs  # pbs added tasks at all
     if corpus.name == "po":
         # pbs sent every polib field of the untranslated entries (line numbers, flags...);
-        # pbsync sends msgid (and msgctxt) of every entry (docs/coming-from-pbs.md)
+        # pbsync sends msgid (and msgctxt) of every entry (README, "Coming from pbs")
         wanted = [(_po_identity(info), attrs) for info, attrs in by_pbs]
         got = [(info, attrs) for info, attrs in by_pbsync if info["msgid"] != "Bye"]
         assert got == wanted
