@@ -73,11 +73,10 @@ class Pages:
         how = "as pbs does" if self.pbs else f"as [files] {BUNDLE} says"
         if not force:
             raise PullError(
-                f"the server's presenter does not end with {bundle} in a <script> element, which"
-                f" is appended to {file} {how} (the presenter was edited on the server with the"
-                f" bundle in it, or {bundle} changed here): nothing was written; put the change"
-                f" into {file} or {bundle} by hand and push, or run `pbsync pull --force` to"
-                f" write the whole presenter to {file} and stop appending {bundle}"
+                f"{file}: the server's presenter does not end with {bundle} in a <script> element"
+                f" (appended {how}): edited on the server, or {bundle} changed here; nothing was"
+                f" written. Edit {file} or {bundle} by hand and push, or run `pbsync pull --force`"
+                f" to write the whole presenter to {file} and stop appending {bundle}"
             )
         where = (
             f"the {PROJECT_TOML} written names no {BUNDLE} (pbs still appends it)"

@@ -306,8 +306,10 @@ def pull(
     """Write `folder` from the server's project `short_name` (creating the folder if needed).
 
     Writes project.toml, presenter.html, longdesc.md, tutorial.html, results.html (those the server
-    has), helping/ files, and tasks.jsonl (unless `tasks` is False). An existing folder's `[env]`
-    tables are kept; with `env`, the keys that overlay sets keep their base value.
+    has), helping/ files, and tasks.jsonl (unless `tasks` is False). An existing folder keeps its
+    layout: its pages go to the files its `[files]` (or, for a pbs folder, pbs) names, without the
+    bundle script the loader appends to the presenter; its `[env]` tables are kept; with `env`,
+    the keys that overlay sets keep their base value.
 
     Args:
         client: an authenticated client.
@@ -324,7 +326,8 @@ def pull(
 
     Raises:
         ProjectNotFoundError: no such project.
-        PullError: local edits would be lost, an unknown env, an unsafe path, or a file that
+        PullError: local edits would be lost, an unknown env, an unsafe path, a server presenter
+            that does not end with the folder's bundle script (unless `force`), or a file that
             could not be downloaded after retries (in every case nothing in the folder changed;
             files that did arrive are kept in `.pbsync/pull/` for the next pull).
         pbsync.errors.UnsafePathError: `.pbsync` is a symlink or holds odd files (nothing is
