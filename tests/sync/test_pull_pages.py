@@ -149,9 +149,13 @@ def test_pull_into_a_converted_pbs_folder_strips_the_bundle(run: Run, tmp_path: 
     assert_in_sync(run, folder)
 
 
-def test_a_presenter_edited_in_its_bundle_part_stops_the_pull(run: Run, tmp_path: Path) -> None:
+@pytest.mark.parametrize("convert", [True, False], ids=["converted", "project.json"])
+def test_a_presenter_edited_in_its_bundle_part_stops_the_pull(
+    run: Run, tmp_path: Path, convert: bool
+) -> None:
     folder = pbs_folder(tmp_path / "app")
-    assert run("convert", str(folder)).exit_code == 0
+    if convert:
+        assert run("convert", str(folder)).exit_code == 0
     push(run, folder)
     before = files_of(folder)
     change_from_another_copy(run, tmp_path, "{run:1}", "{run:2}")
@@ -169,7 +173,7 @@ def test_a_presenter_edited_in_its_bundle_part_stops_the_pull(run: Run, tmp_path
     report = json.loads(forced.stdout)
     assert any("bundle.min.js is no longer appended" in w for w in report["warnings"]), report
     after = files_of(folder)
-    assert sorted(after) == sorted(before)
+    assert sorted(after) == sorted({*before, "project.toml"})
     whole = "<div id='q'></div>\n" + SCRIPT.replace("{run:1}", "{run:2}")
     assert after["template.html"].decode("utf-8") == whole
     assert after["bundle.min.js"] == before["bundle.min.js"]
