@@ -181,7 +181,11 @@ def _question(plan: Plan) -> str:
 @click.argument("short_name")
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--tasks/--no-tasks", default=True, help="Also write the tasks (default: yes).")
-@click.option("--force", is_flag=True, help="Overwrite local changes.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite local changes; a presenter whose bundle part changed is written whole.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
 @global_options
 @click.pass_context

@@ -13,7 +13,7 @@ import logging
 import math
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pbsync.errors import Problem
@@ -37,6 +37,7 @@ __all__ = [
     "did_you_mean",
     "error_line",
     "project_field_problems",
+    "resolve_files",
     "syntax_problem",
 ]
 
@@ -169,6 +170,22 @@ def did_you_mean(word: str, known: list[str]) -> str:
     if close is not None:
         return f" (did you mean {close!r}?)"
     return f" (known: {', '.join(sorted(known)) or 'none'})"
+
+
+def resolve_files(table: Any, exists: Callable[[str], bool]) -> dict[str, str]:
+    """The file each `[files]` setting names: the table's own names, else `DEFAULT_FILES`.
+
+    A folder that names no long description file and has no longdesc.md reads longdesc.html
+    (`exists` says whether a folder-relative file is there).
+    """
+    table = table if isinstance(table, Mapping) else {}
+    resolved = {}
+    for name, default in DEFAULT_FILES.items():
+        value = table.get(name)
+        resolved[name] = value if isinstance(value, str) else default
+    if "long_description" not in table and not exists(DEFAULT_FILES["long_description"]):
+        resolved["long_description"] = "longdesc.html"
+    return resolved
 
 
 def deep_merge(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:

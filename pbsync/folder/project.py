@@ -23,7 +23,6 @@ from pbsync.folder.helping import read_helping
 from pbsync.folder.ignore import IgnoreRules
 from pbsync.folder.manifest import (
     BUNDLE,
-    DEFAULT_FILES,
     FILE_INFO_KEYS,
     HELPING_EXTENSIONS,
     HELPING_RESERVED_INFO,
@@ -34,6 +33,7 @@ from pbsync.folder.manifest import (
     close_match,
     deep_merge,
     project_field_problems,
+    resolve_files,
 )
 from pbsync.folder.pbs import PBS_PROJECT, bundle_script, read_pbs_manifest, unread_task_files
 from pbsync.folder.reader import FolderReader
@@ -198,15 +198,8 @@ class _Loader:
     # -- project fields --------------------------------------------------------------------------
 
     def _resolve_files(self, table: Any) -> dict[str, str]:
-        table = table if isinstance(table, dict) else {}
-        self.bundle = table.get(BUNDLE)
-        resolved = {}
-        for name, default in DEFAULT_FILES.items():
-            value = table.get(name)
-            resolved[name] = value if isinstance(value, str) else default
-        if "long_description" not in table and not (self.reader.folder / "longdesc.md").exists():
-            resolved["long_description"] = "longdesc.html"
-        return resolved
+        self.bundle = table.get(BUNDLE) if isinstance(table, dict) else None
+        return resolve_files(table, lambda name: (self.reader.folder / name).exists())
 
     def _file_text(self, files: dict[str, str], name: str) -> str | None:
         """The text of the file a [files] setting names; None when absent (not managed)."""

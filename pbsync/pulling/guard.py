@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from pbsync.errors import PullError, ValidationError
@@ -25,11 +25,17 @@ log = logging.getLogger(__name__)
 
 
 def stale_files(
-    folder: Path, files: Mapping[str, bytes], downloads: Mapping[str, object], ignore: IgnoreRules
+    folder: Path,
+    files: Mapping[str, bytes],
+    downloads: Mapping[str, object],
+    ignore: IgnoreRules,
+    pages: Iterable[str],
 ) -> list[str]:
-    """Existing files the folder would read but pull does not write: removed on pull."""
-    managed = [DEFAULT_FILES[k] for k in ("presenter", "tutorial", "results", "long_description")]
-    candidates = [*managed, "longdesc.html"]
+    """Existing files the folder would read but pull does not write: removed on pull.
+
+    `pages` are the folder's page files (`Pages.candidates`); helping/ is looked through.
+    """
+    candidates = list(pages)
     helping = folder / DEFAULT_FILES["helping"]
     if helping.is_dir() and not helping.is_symlink():
         for path in sorted(helping.rglob("*")):

@@ -21,6 +21,7 @@ from typing import Any
 
 from pbsync.folder.ignore import IgnoreRules
 from pbsync.folder.manifest import (
+    BUNDLE,
     DEFAULT_FILES,
     FILE_INFO_KEYS,
     HELPING_EXTENSIONS,
@@ -37,6 +38,7 @@ from pbsync.model import (
     TaskState,
     content_key,
 )
+from pbsync.pulling.pages import PAGES, Pages
 from pbsync.pulling.taskedit import update_task_files
 from pbsync.pulling.tomlmerge import merge_toml, same_value
 from pbsync.pulling.write import render_toml, safe_name, toml_ok
@@ -79,6 +81,8 @@ def build_layout(
     *,
     toml_text: str | None = None,
     task_files: Mapping[str, bytes] | None = None,
+    pages: Pages | None = None,
+    force: bool = False,
 ) -> Layout:
     """The files of a folder holding `state`.
 
@@ -90,13 +94,21 @@ def build_layout(
         toml_text: the folder's project.toml as written (None: none), edited in place.
         task_files: the folder's task files (name -> content, in reading order), updated in
             their own format; none: tasks.jsonl is written.
+        pages: where the folder keeps its pages (None: `DEFAULT_FILES`, no bundle).
+        force: a presenter that does not end with the bundle script is written whole (the
+            bundle setting is then removed) instead of stopping the pull.
 
     Raises:
-        PullError: a task file cannot hold the server's tasks in its format (which and why).
+        PullError: a task file cannot hold the server's tasks in its format (which and why), or
+            the server's presenter does not end with the folder's bundle script (not `force`).
     """
     builder = _Builder(existing, ignore, env, Layout(), dict(task_files or {}))
+    builder.pages, builder.force = pages or Pages(), force
     builder.editing = editing = toml_text is not None
     doc = builder.document(state.project)
+    files = builder.files_table()
+    if files is not None:
+        doc["files"] = files
     doc["helping"] = builder.helping(state.helping_materials)
     builder.tasks(state.tasks, state.task_key_fields, doc)
     # an emptied table of an existing project.toml is merged, not dropped: its folder-only
@@ -121,6 +133,12 @@ class _Builder:
     kept_info: set[str] = field(default_factory=set)
     #: an existing project.toml is edited (its unset optional [project] fields stay unset)
     editing: bool = False
+    pages: Pages = field(default_factory=Pages)
+    force: bool = False
+    #: the pages written to their files (their `[files]` settings)
+    written: set[str] = field(default_factory=set)
+    #: `[files]` settings removed: a named page the server no longer has, a bundle let go
+    dropped: set[str] = field(default_factory=set)
 
     def keep(self, path: tuple[str, ...], value: Any) -> bool:
         """Whether a key of the existing project.toml that pull did not write stays.
@@ -131,6 +149,8 @@ class _Builder:
         """
         table = _get(self.existing, path[:-1])
         name = path[-1]
+        if path[:-1] == ("files",):
+            return name not in self.dropped
         if path[0] not in ("project", "helping", "tasks") or path in (
             ("tasks", "files"), ("tasks", "key"),
         ):  # fmt: skip
@@ -162,14 +182,12 @@ class _Builder:
         if fields.long_description and isinstance(had.get("long_description"), str):
             project["long_description"] = fields.long_description  # written inline: stays so
         elif fields.long_description:
-            self.out.files[DEFAULT_FILES["long_description"]] = fields.long_description.encode(
-                "utf-8"
-            )
+            self._page("long_description", fields.long_description)
         info: dict[str, Any] = {}
         for key, value in fields.info.items():
             inline = isinstance(had_info.get(key), str)
             if key in FILE_KEYS and isinstance(value, str) and value and not inline:
-                self.out.files[DEFAULT_FILES[FILE_KEYS[key]]] = value.encode("utf-8")
+                self._page(FILE_KEYS[key], value)
             elif key in SERVER_INFO_KEYS:
                 continue
             elif toml_ok(value):
@@ -181,7 +199,33 @@ class _Builder:
                 )
         if info:
             project["info"] = info
+        # a page the folder names but the server no longer has: its file goes, and so does the
+        # setting (the loader requires a named file)
+        self.dropped |= self.pages.explicit - self.written
         return {"project": project}
+
+    def _page(self, setting: str, text: str) -> None:
+        """Write a page to the file the folder reads it from (the presenter without the bundle)."""
+        if setting == "presenter":
+            text, warning = self.pages.split_presenter(text, force=self.force)
+            if warning is not None:
+                self.out.warnings.append(warning)
+                self.dropped.add(BUNDLE)
+        self.out.files[self.pages.names[setting]] = text.encode("utf-8")
+        self.written.add(setting)
+
+    def files_table(self) -> dict[str, Any] | None:
+        """`[files]`: for a pbs folder's first project.toml, pbs's names of the pages written and
+        its bundle; else the folder's own table without the settings dropped (None: as it is)."""
+        if not self.pages.pbs:
+            had = _get(self.existing, ("files",))
+            if not self.dropped or not had:
+                return None
+            return {k: v for k, v in had.items() if k not in self.dropped}
+        table = {page: self.pages.names[page] for page in PAGES if page in self.written}
+        if self.pages.bundle is not None and BUNDLE not in self.dropped:
+            table[BUNDLE] = self.pages.bundle
+        return table
 
     def apply_env_overlay(self, doc: dict[str, Any]) -> dict[str, Any]:
         """Keep the existing [env] tables; overlaid keys keep their existing base value."""

@@ -35,6 +35,7 @@ from pbsync.model import ProjectState
 from pbsync.pulling.download import Link, TransientError, fetch_file
 from pbsync.pulling.guard import changed_files, refuse_local_edits, stale_files
 from pbsync.pulling.layout import SERVER_INFO_KEYS, Layout, build_layout
+from pbsync.pulling.pages import folder_pages
 from pbsync.pulling.staging import Commit, Staging
 from pbsync.pulling.write import (
     check_target,
@@ -162,12 +163,15 @@ class _Pull:
         # an existing folder keeps its layout: its own project.toml and task files are edited
         toml_text = read_toml_text(self.folder) if self.existing else None
         task_files = read_task_files(self.folder, self.existing, ignore) if self.tasks else {}
+        pages = folder_pages(self.folder, self.existing, self.env)
         while True:
             layout = build_layout(
                 _as_links(remote, links), self.existing, ignore, self.env,
-                toml_text=toml_text, task_files=task_files,
+                toml_text=toml_text, task_files=task_files, pages=pages, force=self.force,
             )  # fmt: skip
-            stale = stale_files(self.folder, layout.files, layout.downloads, ignore)
+            stale = stale_files(
+                self.folder, layout.files, layout.downloads, ignore, pages.candidates()
+            )
             changed = changed_files(self.folder, layout.files, layout.downloads)
             if not self.force:
                 touched = changed + stale
@@ -302,8 +306,10 @@ def pull(
     """Write `folder` from the server's project `short_name` (creating the folder if needed).
 
     Writes project.toml, presenter.html, longdesc.md, tutorial.html, results.html (those the server
-    has), helping/ files, and tasks.jsonl (unless `tasks` is False). An existing folder's `[env]`
-    tables are kept; with `env`, the keys that overlay sets keep their base value.
+    has), helping/ files, and tasks.jsonl (unless `tasks` is False). An existing folder keeps its
+    layout: its pages go to the files its `[files]` (or, for a pbs folder, pbs) names, without the
+    bundle script the loader appends to the presenter; its `[env]` tables are kept; with `env`,
+    the keys that overlay sets keep their base value.
 
     Args:
         client: an authenticated client.
@@ -320,7 +326,8 @@ def pull(
 
     Raises:
         ProjectNotFoundError: no such project.
-        PullError: local edits would be lost, an unknown env, an unsafe path, or a file that
+        PullError: local edits would be lost, an unknown env, an unsafe path, a server presenter
+            that does not end with the folder's bundle script (unless `force`), or a file that
             could not be downloaded after retries (in every case nothing in the folder changed;
             files that did arrive are kept in `.pbsync/pull/` for the next pull).
         pbsync.errors.UnsafePathError: `.pbsync` is a symlink or holds odd files (nothing is
