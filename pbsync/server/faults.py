@@ -188,16 +188,28 @@ class FaultInjector:
 
 
 class RequestStats:
-    """Counts of requests received, by (method, path); thread-safe.
+    """Counts of requests received, by (method, path), and of answers by status; thread-safe.
 
     A request counts when it arrives, before any fault rule delays or drops it, so a test can
-    wait for "the 500th task POST is in flight" (`wait_for`) and act on it.
+    wait for "the 500th task POST is in flight" (`wait_for`) and act on it. An answer counts
+    when its status line is written (`answered(429)`: what the rate limit refused).
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._counts: Counter[tuple[str, str]] = Counter()
+        self._statuses: Counter[int] = Counter()
+
+    def record_answer(self, status: int) -> None:
+        """Count one answer with this status."""
+        with self._lock:
+            self._statuses[status] += 1
+
+    def answered(self, status: int) -> int:
+        """Return how many answers had this status (a dropped connection has none)."""
+        with self._lock:
+            return self._statuses[status]
 
     def record(self, method: str, path: str) -> None:
         """Count one request."""
@@ -243,6 +255,7 @@ class RequestStats:
         """Zero every counter."""
         with self._changed:
             self._counts.clear()
+            self._statuses.clear()
             self._changed.notify_all()
 
     def total(self, method: str | None = None, prefix: str = "/api/") -> int:
@@ -317,6 +330,7 @@ class FaultMiddleware:
             return self.app(environ, start_response)
         method = environ.get("REQUEST_METHOD", "GET")
         self.stats.record(method, path)
+        start_response = self._counting(start_response)
         fault = self.faults.take(method, path)
         if fault is None:
             return self.app(environ, start_response)
@@ -328,3 +342,14 @@ class FaultMiddleware:
         if fault.status is not None:
             return _fault_response(fault, path, method, start_response)
         return self.app(environ, start_response)
+
+    def _counting(self, start_response: Callable[..., Any]) -> Callable[..., Any]:
+        """`start_response`, counting the answer's status in the stats."""
+
+        def counted(status: str, headers: Any, *exc_info: Any) -> Any:
+            code = status.split(" ", 1)[0]
+            if code.isdigit():
+                self.stats.record_answer(int(code))
+            return start_response(status, headers, *exc_info)
+
+        return counted
