@@ -211,6 +211,11 @@ class RequestStats:
         with self._lock:
             return self._statuses[status]
 
+    def answers(self) -> dict[int, int]:
+        """Return the answers counted by status."""
+        with self._lock:
+            return dict(self._statuses)
+
     def record(self, method: str, path: str) -> None:
         """Count one request."""
         with self._changed:
