@@ -6,7 +6,10 @@ seconds) on every API answer; it sends no `Retry-After`, but proxies may, so bot
 
 Requests are the scarce resource, so the client paces itself: `Pacer` remembers the last headers
 per endpoint bucket and, when a bucket is down to `RetryPolicy.reserve` requests, waits for the
-window's reset instead of spending a request to learn that it gets a 429. Headers that are not
+window's reset instead of spending a request to learn that it gets a 429. A bucket it knows
+nothing of yet is asked by one request; concurrent workers wait for its answer rather than go
+blind (a push's 8 workers going blind into a window another client had nearly spent got 0 to 4
+429s a run). Headers that are not
 finite numbers are ignored, negative counts read as 0, and a wait longer than
 `RetryPolicy.max_wait` is never slept: the request goes and the server decides.
 """
@@ -153,6 +156,8 @@ class Pacer:
         self._floor: dict[str, tuple[float, int]] = {}
         # notified on every answer (or failure): a worker waiting for a new window's first answer
         self._answered = threading.Condition(self._lock)
+        # buckets whose answers carry no rate-limit headers: nothing to wait for there
+        self._headerless: set[str] = set()
 
     def snapshot(self) -> dict[str, RateLimit]:
         """The last known state of every bucket (a new window no answer has told of is left out)."""
@@ -168,9 +173,10 @@ class Pacer:
         """`acquire` and, when granted, `begin` in one step: `(0.0, ticket)` or `(delay, None)`.
 
         One lock for both, so an answer observed in between cannot overwrite the count without
-        this request (which `acquire` has taken but `begin` has not yet put in flight). When a
-        new window's guessed budget (see `_acquire`) is spent and requests are in flight, waits
-        up to `patience` seconds for one of their answers, which tells the real count.
+        this request (which `acquire` has taken but `begin` has not yet put in flight). When
+        nothing is known of the bucket, or a new window's guessed budget (see `_acquire`) is
+        spent, and requests are in flight, waits up to `patience` seconds for one of their
+        answers, which tells the real count.
         """
         with self._lock:
             while True:
@@ -185,8 +191,13 @@ class Pacer:
 
     def _acquire(self, bucket: str) -> float:
         state = self._state.get(bucket)
-        if state is None or self._reserve <= 0:
+        if self._reserve <= 0:
             return 0.0
+        if state is None:
+            # nothing known (another client or command may have spent most of the window): the
+            # request in flight asks for everyone; inf makes `start` wait for its answer
+            asking = self._in_flight.get(bucket, 0) and bucket not in self._headerless
+            return math.inf if asking else 0.0
         now = self._clock()
         if state.reset <= now:
             # the window is over and the server's counter restarted: until an answer tells the
@@ -242,11 +253,20 @@ class Pacer:
         with self._lock:
             others = self._end(bucket) if ticket is not None else 0
             if remaining is None or reset is None:
+                if bucket not in self._state:
+                    self._headerless.add(bucket)  # no count will come: do not wait for one
                 return
+            self._headerless.discard(bucket)
             # within a window a limiting server's count only goes down, but concurrent requests
             # are counted in another order than they were sent: the lowest count reported is the
             # latest; every request counted after it is still in flight
             floor_reset, floor = self._floor.get(bucket, (None, remaining))
+            if floor_reset is not None and reset < floor_reset:
+                # an answer from a window before one already reported (it was counted before
+                # that window's end and answered after a request counted in the next one): it
+                # tells nothing now, and taking it as the floor would let the next window's
+                # answers that arrive out of order raise the count again (one request too many)
+                return
             # a whole budget left after this request: the server does not enforce its limit
             # (a limiting PYBOSSA has counted the request): its word is believed as it comes
             enforcing = limit is None or remaining < limit

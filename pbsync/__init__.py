@@ -49,9 +49,8 @@ if TYPE_CHECKING:
 
     from pbclient.client import Client
     from pbsync.folder.project import LocalProject
-    from pbsync.model import ProjectState
     from pbsync.pulling.run import PullReport
-    from pbsync.sync.actions import Caller, Plan
+    from pbsync.sync.actions import Plan
     from pbsync.sync.apply import Report, Reporter
     from pbsync.watching.loop import PreviewStatus
     from pbsync.watching.session import SyncResult
@@ -148,9 +147,9 @@ def plan(
         pbclient.errors.PybossaError: the server could not be read.
     """
     from pbsync.folder.links import name_warnings
+    from pbsync.sync.informed import informed_plan
     from pbsync.sync.keycheck import explain_missing
     from pbsync.sync.marker import load_unfinished
-    from pbsync.sync.planner import make_plan
     from pbsync.sync.record import load_record
     from pbsync.sync.remote import RemoteProject
 
@@ -168,52 +167,12 @@ def plan(
         unfinished = load_unfinished(local.folder, where, short_name)
         if unfinished is not None and unfinished.project_id not in (None, remote.project_id):
             unfinished = None  # it was another project of that name (deleted and made again)
-    options: dict[str, Any] = {
-        "prune": prune,
-        "force": force,
-        "previous": previous,
-        "dedupe": dedupe,
-        "unfinished": unfinished,
-    }
-    result = make_plan(state, remote, **options)
+    options: dict[str, Any] = {"previous": previous, "dedupe": dedupe, "unfinished": unfinished}
+    result = informed_plan(client, state, remote, prune=prune, force=force, **options)
     if remote is None:
         result = _note_other_names(result, local.folder, where)
-    unknown = {b.id for b in result.blocked if b.id is not None} if not force else set()
-    unknown |= result.uncounted
-    if remote is not None and unknown:
-        # count task runs only for the tasks a prune or dedupe would delete, then plan again
-        remote = RemoteProject.count_task_runs(client, remote, unknown)
-        result = make_plan(state, remote, **options)
-    if remote is not None and prune:
-        caller = _caller(client, remote, result)
-        if caller is not None:
-            result = make_plan(state, remote, **options, caller=caller)
     # pages that name another project than this push's (pbsync.folder.links)
     return dataclasses.replace(result, notes=(*result.notes, *name_warnings(local)))
-
-
-def _caller(client: Client, remote: ProjectState, result: Plan) -> Caller | None:
-    """What the server lets this key delete, asked only when a prune deletes answered tasks.
-
-    PYBOSSA lets only an admin delete a task with a result: one request says whether the key is
-    an admin's, then the results of the tasks the prune would delete (or holds back for their
-    runs) are looked up, unless an admin without `force` (who deletes none of them).
-    """
-    from pbsync.sync.actions import Caller, DeleteTask
-    from pbsync.sync.remote import RemoteProject
-
-    answered = {
-        a.task.id
-        for a in result.actions
-        if isinstance(a, DeleteTask) and a.task.n_task_runs != 0 and a.task.id is not None
-    }
-    answered |= {b.id for b in result.blocked if b.id is not None}
-    if not answered:
-        return None
-    admin = RemoteProject.caller_is_admin(client)
-    if admin and not result.force:
-        return None
-    return Caller(admin, RemoteProject.tasks_with_results(client, remote, answered))
 
 
 def _note_other_names(result: Plan, folder: PathLike, target: str) -> Plan:

@@ -114,6 +114,11 @@ class _Shown:
             if note not in self._notes:
                 self._notes.add(note)
                 self.err.print(f"{stamp} [yellow]note:[/] {escape(note)}", highlight=False)
+        for blocked in _blocked(result):
+            line = f"{blocked['item']}: {blocked['reason']}"
+            if line not in self._notes:  # shown once: it stays blocked on every later sync
+                self._notes.add(line)
+                self.err.print(f"{stamp} [red]blocked[/] {escape(line)}", highlight=False)
         done = summary_line(result.report) if result.report is not None else "in sync"
         self.out.print(f"{stamp} {escape(what)}: {done} {cost}", highlight=False)
 
@@ -155,10 +160,18 @@ def _result_json(result: SyncResult) -> dict[str, object]:
         "ok": result.ok,
         "error": result.error,
         "notes": list(result.notes),
+        "blocked": _blocked(result),
         "report": result.report.to_json() if result.report is not None else None,
         "requests": result.requests,
         "seconds": round(result.seconds, 3),
     }
+
+
+def _blocked(result: SyncResult) -> list[dict[str, str]]:
+    """The steps the sync's plan left out and why (a task PYBOSSA would not let this key
+    delete, one with task runs and no --force)."""
+    blocked = result.plan.blocked if result.plan is not None else ()
+    return [{"item": b.item, "reason": b.reason} for b in blocked]
 
 
 def _n(count: int, noun: str) -> str:

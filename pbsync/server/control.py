@@ -1,6 +1,7 @@
 """`/_pbsync/*`: the test controls over HTTP, registered only with `testing=True`.
 
-`GET /_pbsync/stats` answers `{"total": N, "requests": [{"method", "path", "count"}, ...]}`.
+`GET /_pbsync/stats` answers `{"total": N, "requests": [{"method", "path", "count"}, ...],
+"answers": {"<status>": N, ...}}` (answers by status: how many 429s the rate limit gave).
 """
 
 from __future__ import annotations
@@ -57,9 +58,11 @@ def clear_faults() -> Response:
 @bp.route("/_pbsync/stats", methods=["GET"])
 def get_stats() -> Response:
     """Return the request counters."""
-    snap = state().stats.snapshot()
+    stats = state().stats
+    snap = stats.snapshot()
     rows = [{"method": m, "path": p, "count": n} for (m, p), n in sorted(snap.items())]
-    return json_response({"total": sum(snap.values()), "requests": rows})
+    answers = {str(status): n for status, n in sorted(stats.answers().items())}
+    return json_response({"total": sum(snap.values()), "requests": rows, "answers": answers})
 
 
 @bp.route("/_pbsync/stats", methods=["DELETE"])

@@ -1,7 +1,9 @@
 """Fault injection and request counters, applied around the whole WSGI application.
 
 Tests and benchmarks use them to stage what a real server does on a bad day (5xx, 429, a dropped
-connection, latency) and to count the requests a client really sent.
+connection, latency) and to count the requests a client really sent. A `Hold` stops one write
+between its lookup and its commit, so that a test can stage a race (another client deleting the
+same row meanwhile) with events instead of timing.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from waitress.channel import ClientDisconnected
@@ -57,12 +59,37 @@ class Fault:
         return self.path is None or self.path == path
 
 
+@dataclass(eq=False)
+class Hold:
+    """One write stopped between its lookup and its commit (`FaultInjector.hold`).
+
+    `reached` is set once the request has looked its row up (and was allowed to write it); the
+    request goes on when `release()` is called, or after `timeout` seconds, so that a failing
+    test cannot leave a server thread stuck.
+    """
+
+    method: str
+    path: str
+    timeout: float = 30.0
+    reached: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def release(self) -> None:
+        """Let the held request go on."""
+        self.released.set()
+
+    def stops(self, method: str, path: str) -> bool:
+        """Whether this hold is still waiting for a request like this one."""
+        return not self.reached.is_set() and (self.method, self.path) == (method, path)
+
+
 class FaultInjector:
-    """Rules that make the next requests fail; thread-safe."""
+    """Rules that make the next requests fail, and holds that stop writes; thread-safe."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._rules: list[Fault] = []
+        self._holds: list[Hold] = []
 
     def add(
         self,
@@ -102,9 +129,39 @@ class FaultInjector:
             self._rules.append(Fault(count, status, drop, float(latency), path, method, after))
 
     def clear(self) -> None:
-        """Remove every rule."""
+        """Remove every rule and hold (a request being held goes on)."""
         with self._lock:
             self._rules.clear()
+            holds, self._holds = self._holds, []
+        for hold in holds:
+            hold.release()
+
+    def hold(self, method: str, path: str, *, timeout: float = 30.0) -> Hold:
+        """Stop the next `method` request to exactly `path` between its lookup and its commit.
+
+        In-process only (the events live in the server's process). Only the views that look a
+        row up and then write it stop there: DELETE of an API object.
+
+        Returns:
+            The hold: wait on `reached`, do what the race needs, then `release()`.
+        """
+        hold = Hold(method.upper(), path, timeout)
+        with self._lock:
+            self._holds.append(hold)
+        return hold
+
+    def pause_point(self, method: str, path: str) -> None:
+        """Called by a view between its lookup and its write: wait there if a hold says so."""
+        with self._lock:
+            hold = next((h for h in self._holds if h.stops(method, path)), None)
+            if hold is None:
+                return
+            hold.reached.set()  # under the lock: one request per hold
+        if not hold.released.wait(hold.timeout):
+            log.warning("hold on %s %s not released within %.0f s", method, path, hold.timeout)
+        with self._lock:
+            if hold in self._holds:
+                self._holds.remove(hold)
 
     def take(self, method: str, path: str) -> Fault | None:
         """Consume and return the first rule matching a request, if any.
@@ -131,16 +188,33 @@ class FaultInjector:
 
 
 class RequestStats:
-    """Counts of requests received, by (method, path); thread-safe.
+    """Counts of requests received, by (method, path), and of answers by status; thread-safe.
 
     A request counts when it arrives, before any fault rule delays or drops it, so a test can
-    wait for "the 500th task POST is in flight" (`wait_for`) and act on it.
+    wait for "the 500th task POST is in flight" (`wait_for`) and act on it. An answer counts
+    when its status line is written (`answered(429)`: what the rate limit refused).
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._counts: Counter[tuple[str, str]] = Counter()
+        self._statuses: Counter[int] = Counter()
+
+    def record_answer(self, status: int) -> None:
+        """Count one answer with this status."""
+        with self._lock:
+            self._statuses[status] += 1
+
+    def answered(self, status: int) -> int:
+        """Return how many answers had this status (a dropped connection has none)."""
+        with self._lock:
+            return self._statuses[status]
+
+    def answers(self) -> dict[int, int]:
+        """Return the answers counted by status."""
+        with self._lock:
+            return dict(self._statuses)
 
     def record(self, method: str, path: str) -> None:
         """Count one request."""
@@ -186,6 +260,7 @@ class RequestStats:
         """Zero every counter."""
         with self._changed:
             self._counts.clear()
+            self._statuses.clear()
             self._changed.notify_all()
 
     def total(self, method: str | None = None, prefix: str = "/api/") -> int:
@@ -260,6 +335,7 @@ class FaultMiddleware:
             return self.app(environ, start_response)
         method = environ.get("REQUEST_METHOD", "GET")
         self.stats.record(method, path)
+        start_response = self._counting(start_response)
         fault = self.faults.take(method, path)
         if fault is None:
             return self.app(environ, start_response)
@@ -271,3 +347,14 @@ class FaultMiddleware:
         if fault.status is not None:
             return _fault_response(fault, path, method, start_response)
         return self.app(environ, start_response)
+
+    def _counting(self, start_response: Callable[..., Any]) -> Callable[..., Any]:
+        """`start_response`, counting the answer's status in the stats."""
+
+        def counted(status: str, headers: Any, *exc_info: Any) -> Any:
+            code = status.split(" ", 1)[0]
+            if code.isdigit():
+                self.stats.record_answer(int(code))
+            return start_response(status, headers, *exc_info)
+
+        return counted

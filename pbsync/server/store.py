@@ -233,8 +233,11 @@ class Store:
             raise ApiError("NotFound")
         return row
 
-    def delete(self, res: Resource, oid: int) -> None:
+    def delete(self, res: Resource, oid: int) -> bool:
         """Delete one object and what PYBOSSA deletes with it.
+
+        Returns:
+            False when the object was not there (another request deleted it first).
 
         Raises:
             ApiError: DBIntegrityError when other rows still reference it (a used category).
@@ -255,9 +258,10 @@ class Store:
                 for child in ("handout", "result", "taskrun"):
                     conn.execute(f'DELETE FROM "{child}" WHERE task_id = ?', (oid,))
             try:
-                conn.execute(f'DELETE FROM "{res.name}" WHERE id = ?', (oid,))
+                deleted = conn.execute(f'DELETE FROM "{res.name}" WHERE id = ?', (oid,))
             except sqlite3.IntegrityError as exc:
                 raise integrity_error(res, exc, {}, "DELETE") from None
+            return deleted.rowcount > 0
 
     # -- users and settings ------------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ from pbsync.folder.project import LocalProject
 from pbsync.model import ProjectState
 from pbsync.sync.actions import Plan
 from pbsync.sync.apply import Report, apply
-from pbsync.sync.planner import make_plan
+from pbsync.sync.informed import informed_plan
 from pbsync.sync.record import load_record, lock_path, record_of, save_record
 from pbsync.sync.remote import RemoteProject, project_fields
 
@@ -168,14 +168,11 @@ class WatchSession:
         else:
             local, remote = self._read_parts(state, parts)
         previous = load_record(self.folder, self.target, state.project.short_name)
-        plan = make_plan(local, remote, prune=self.prune, force=self.force, previous=previous)
-        unknown = {b.id for b in plan.blocked if b.id is not None} if not self.force else set()
-        unknown |= plan.uncounted
-        if remote is not None and unknown:
-            # count task runs only for the tasks a prune (or dedupe) would delete, then plan again
-            remote = RemoteProject.count_task_runs(self.client, remote, unknown)
-            plan = make_plan(local, remote, prune=self.prune, force=self.force, previous=previous)
-        return plan
+        # what a push asks before deleting (task runs, results, the key's role), asked the same
+        # way: a watch never sends a DELETE PYBOSSA would refuse with 403
+        return informed_plan(
+            self.client, local, remote, prune=self.prune, force=self.force, previous=previous
+        )
 
     def _read_parts(
         self, state: ProjectState, parts: tuple[str, ...]

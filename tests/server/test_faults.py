@@ -78,8 +78,14 @@ def test_stats_count_requests_by_method_and_path(local_server: LocalServer, admi
     assert local_server.stats.total() == 4
     assert local_server.stats.total(method="GET") == 3
     assert local_server.stats.total(prefix="/") == 5
+    local_server.faults.add(1, status=503)
+    admin.get("/api/project")
+    # answers by status, faulted ones included: the 429s a rate limit gave are counted alike
+    assert local_server.stats.answers() == {200: 2, 415: 1, 404: 2, 503: 1}
+    assert local_server.stats.answered(429) == 0
     local_server.stats.reset()
     assert local_server.stats.snapshot() == {}
+    assert local_server.stats.answers() == {}
 
 
 def test_http_controls(local_server: LocalServer, admin: Api) -> None:
@@ -93,8 +99,9 @@ def test_http_controls(local_server: LocalServer, admin: Api) -> None:
     stats = requests.get(f"{base}/stats").json()
     assert stats["total"] == sum(r["count"] for r in stats["requests"])
     assert {"method": "GET", "path": "/api/category", "count": 2} in stats["requests"]
+    assert stats["answers"] == {"200": 2, "502": 1}
     assert requests.delete(f"{base}/stats").status_code == 204
-    assert requests.get(f"{base}/stats").json() == {"total": 0, "requests": []}
+    assert requests.get(f"{base}/stats").json() == {"total": 0, "requests": [], "answers": {}}
     user = requests.post(f"{base}/users", json={"name": "bob"}).json()
     assert Api(local_server.url, user["api_key"]).get("/api/project").json() == []
     assert requests.post(f"{base}/reset").status_code == 200

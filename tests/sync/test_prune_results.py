@@ -12,9 +12,9 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from results_kit import answer_one, results_of, task_ids_of, write_folder
 
 import pbsync
 from pbclient.client import Client
@@ -62,38 +62,6 @@ def test_admin_with_force_deletes_a_task_with_a_result_and_says_so() -> None:
 # -- over HTTP ------------------------------------------------------------------------------------
 
 
-def _write(folder: Path, short_name: str, rows: int) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "project.toml").write_text(
-        f'[project]\nname = "Results {short_name}"\nshort_name = "{short_name}"\n'
-        'description = "d"\n',
-        encoding="utf-8",
-    )
-    (folder / "presenter.html").write_text("<p>hi</p>\n", encoding="utf-8")
-    lines = ["url,n_answers", *[f"https://example.org/{i}.png,1" for i in range(rows)]]
-    (folder / "tasks.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return folder
-
-
-def _answer(client: Client, project_id: int) -> int:
-    """One volunteer answer to the task PYBOSSA hands out; with n_answers 1 it makes a result."""
-    task = client.request("GET", f"/api/project/{project_id}/newtask")
-    body = {"project_id": project_id, "task_id": task["id"], "info": {"answer": "yes"}}
-    client.request("POST", "/api/taskrun", json=body)
-    return int(task["id"])
-
-
-def _results(client: Client, project_id: int) -> list[dict[str, Any]]:
-    params = {"project_id": project_id, "all": 1}  # `all`: an admin's list is not owner-filtered
-    return list(client.request("GET", "/api/result", params=params))
-
-
-def _task_ids(client: Client, project_id: int) -> list[int]:
-    params = {"project_id": project_id, "limit": 100, "all": 1}
-    rows = client.request("GET", "/api/task", params=params)
-    return sorted(int(r["id"]) for r in rows)
-
-
 @pytest.fixture
 def short_name(endpoint: str, api_key: str, clean_server: None) -> Iterator[str]:
     """A fresh short_name; afterwards the admin deletes its tasks (results go), then it."""
@@ -104,7 +72,7 @@ def short_name(endpoint: str, api_key: str, clean_server: None) -> Iterator[str]
             return  # a non-admin run: PYBOSSA keeps a project with results (the suite's cleanup)
         found = admin.request("GET", "/api/project", params={"short_name": name, "all": 1})
         for project in found:
-            for task_id in _task_ids(admin, project["id"]):
+            for task_id in task_ids_of(admin, project["id"]):
                 admin.request("DELETE", f"/api/task/{task_id}")
             admin.request("DELETE", f"/api/project/{project['id']}")
 
@@ -145,20 +113,20 @@ def test_non_admin_prune_force_leaves_a_task_with_a_result(
     tmp_path: Path, endpoint: str, non_admin_key: str, short_name: str
 ) -> None:
     """Before: the plan deleted it, and PYBOSSA answered 403 half-way through the push."""
-    folder = _write(tmp_path / "p", short_name, rows=3)
+    folder = write_folder(tmp_path / "p", short_name, rows=3)
     with Client(endpoint, non_admin_key) as client:
         project_id = pbsync.push(folder, client).project_id
         assert project_id is not None
-        answered = _answer(client, project_id)
-        assert [r["task_id"] for r in _results(client, project_id)] == [answered]
-        _write(folder, short_name, rows=0)
+        answered = answer_one(client, project_id)
+        assert [r["task_id"] for r in results_of(client, project_id)] == [answered]
+        write_folder(folder, short_name, rows=0)
         plan = pbsync.plan(folder, client, prune=True, force=True)
         assert [b.item for b in plan.blocked] == [f"task {answered}"]
         assert "has a result" in plan.blocked[0].reason
         assert answered not in [a.task.id for a in plan.actions if isinstance(a, DeleteTask)]
         report = pbsync.push(folder, client, prune=True, force=True)
         assert report.deleted.get("task") == 2
-        assert _task_ids(client, project_id) == [answered]
+        assert task_ids_of(client, project_id) == [answered]
         # without --force the push does not ask for it: --force could not delete it either
         assert pbsync.push(folder, client, prune=True).deleted.get("task", 0) == 0
 
@@ -166,12 +134,12 @@ def test_non_admin_prune_force_leaves_a_task_with_a_result(
 def test_non_admin_prune_without_force_names_runs_then_result(
     tmp_path: Path, endpoint: str, non_admin_key: str, short_name: str
 ) -> None:
-    folder = _write(tmp_path / "p", short_name, rows=2)
+    folder = write_folder(tmp_path / "p", short_name, rows=2)
     with Client(endpoint, non_admin_key) as client:
         project_id = pbsync.push(folder, client).project_id
         assert project_id is not None
-        answered = _answer(client, project_id)
-        _write(folder, short_name, rows=0)
+        answered = answer_one(client, project_id)
+        write_folder(folder, short_name, rows=0)
         plan = pbsync.plan(folder, client, prune=True)
         reasons = {b.item: (b.reason, b.forceable) for b in plan.blocked}
         assert list(reasons) == [f"task {answered}"]
@@ -182,17 +150,17 @@ def test_non_admin_prune_without_force_names_runs_then_result(
 def test_admin_prune_force_deletes_a_task_with_its_result(
     tmp_path: Path, endpoint: str, admin_key: str, short_name: str
 ) -> None:
-    folder = _write(tmp_path / "p", short_name, rows=2)
+    folder = write_folder(tmp_path / "p", short_name, rows=2)
     with Client(endpoint, admin_key) as client:
         project_id = pbsync.push(folder, client).project_id
         assert project_id is not None
-        answered = _answer(client, project_id)
-        _write(folder, short_name, rows=0)
+        answered = answer_one(client, project_id)
+        write_folder(folder, short_name, rows=0)
         with pytest.raises(UnsafeOperationError, match=f"task {answered}"):
             pbsync.push(folder, client, prune=True)
         plan = pbsync.plan(folder, client, prune=True, force=True)
         assert plan.blocked == ()
         assert any(f"task {answered} has a result" in n for n in plan.notes)
         pbsync.push(folder, client, prune=True, force=True)
-        assert _task_ids(client, project_id) == []
-        assert _results(client, project_id) == []
+        assert task_ids_of(client, project_id) == []
+        assert results_of(client, project_id) == []
