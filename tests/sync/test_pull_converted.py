@@ -12,11 +12,15 @@ import json
 import shutil
 import tomllib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from frompbs.corpus import PNG, write_helping
 from pull_layout_kit import SHORT, TASKS, Run, assert_in_sync, cli, files_of, pbs_folder, pull, push
 
+import pbsync
+from pbclient.client import Client
+from pbsync.errors import PullError
 from pbsync.server import LocalServer
 
 
@@ -49,6 +53,17 @@ def converted(run: Run, tmp_path: Path) -> Path:
     return folder
 
 
+def change_the_materials_on_a_clone(run: Run, folder: Path) -> bytes:
+    """Push a new img/map.png and new info of helping-2 from a clone; return the new file."""
+    clone = another_clone(folder)
+    new_png = PNG + b"new map"
+    (clone / "img" / "map.png").write_bytes(new_png)
+    text = (clone / "project.toml").read_text(encoding="utf-8")
+    (clone / "project.toml").write_text(text.replace("Count every cat.", "Count the dogs."))
+    push(run, clone)
+    return new_png
+
+
 def test_pull_writes_a_material_kept_elsewhere_to_its_file(run: Run, tmp_path: Path) -> None:
     folder = converted(run, tmp_path)
     with (folder / "project.toml").open("a", encoding="utf-8") as toml:
@@ -57,12 +72,7 @@ def test_pull_writes_a_material_kept_elsewhere_to_its_file(run: Run, tmp_path: P
     assert json.loads(pull(run, folder).stdout)["written"] == []
     before = files_of(folder)
 
-    clone = another_clone(folder)
-    new_png = PNG + b"new map"
-    (clone / "img" / "map.png").write_bytes(new_png)
-    text = (clone / "project.toml").read_text(encoding="utf-8")
-    (clone / "project.toml").write_text(text.replace("Count every cat.", "Count the dogs."))
-    push(run, clone)
+    new_png = change_the_materials_on_a_clone(run, folder)
 
     # an unsynced edit of the material's file is protected like any other
     (folder / "img" / "map.png").write_bytes(PNG + b"mine")
@@ -85,6 +95,32 @@ def test_pull_writes_a_material_kept_elsewhere_to_its_file(run: Run, tmp_path: P
     assert_in_sync(run, folder)
     again = json.loads(pull(run, folder).stdout)
     assert again["downloads"] == 0  # the same sha256: not fetched again
+
+
+def test_a_failed_download_of_a_material_kept_elsewhere_changes_nothing(
+    run: Run, tmp_path: Path, endpoint: str, api_key: str, local_server: LocalServer
+) -> None:
+    folder = converted(run, tmp_path)
+    new_png = change_the_materials_on_a_clone(run, folder)
+    before = files_of(folder)
+    # a client whose backoffs are not slept (the retries still happen)
+    with Client(endpoint, api_key, sleep=lambda seconds: None) as client:
+        project = client.projects.by_short_name(SHORT)
+        assert project is not None
+        [url] = [
+            row["media_url"]
+            for row in client.helping_materials.rows(project_id=project.id)
+            if row["info"]["name"] == "map"
+        ]
+        local_server.faults.add(50, status=503, path=urlsplit(url).path, method="GET")
+        with pytest.raises(PullError, match=r"nothing in .* was changed: helping map"):
+            pbsync.pull(client, SHORT, folder)
+        assert files_of(folder) == before
+        local_server.faults.clear()
+        report = pbsync.pull(client, SHORT, folder)
+    assert sorted(report.written) == ["img/map.png", "project.toml"]
+    assert (folder / "img" / "map.png").read_bytes() == new_png
+    assert_in_sync(run, folder)
 
 
 def test_a_material_with_info_only_is_pulled_as_one(run: Run, tmp_path: Path) -> None:
