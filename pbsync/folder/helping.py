@@ -5,8 +5,9 @@ Every file directly in the helping folder is one material named by its file name
 ` lead.png` or `a:b.png`); its settings come from `[helping."FILE"]` in project.toml or from a
 sidecar `FILE.info.toml`, never both. An entry without a file is a link-only material and needs a
 `media_url`, or `file = false` (a material with info only, as pbs made from a helping-materials
-row without `file_path`); `file = "PATH"` names a file elsewhere in the folder. See
-docs/project-format.md.
+row without `file_path`); `file = "PATH"` names a file elsewhere in the folder. The helping folder
+(`[files] helping`) holds helping files only (`helping_dir_problem_of`): pull removes the files
+there that the server does not have. See docs/project-format.md.
 """
 
 from __future__ import annotations
@@ -27,10 +28,11 @@ from pbsync.folder.manifest import (
     SIDECAR_SUFFIX,
     check_sidecar,
 )
+from pbsync.folder.paths import helping_dir_problem
 from pbsync.folder.reader import FolderReader
 from pbsync.model import HelpingMaterialState
 
-__all__ = ["read_helping"]
+__all__ = ["helping_dir_problem_of", "read_helping"]
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,27 @@ def read_helping(
         materials[hm.name] = (name, hm)
     listing.orphan_sidecars()
     return tuple(materials[n][1] for n in sorted(materials))
+
+
+def helping_dir_problem_of(files: Mapping[str, str], doc: Mapping[str, Any]) -> str | None:
+    """Why the folder's `[files] helping` cannot be its helping folder (None: it can).
+
+    Args:
+        files: the `[files]` settings resolved (every page, `helping`; `bundle` when given).
+        doc: the manifest as read (after the env overlay): its `[tasks] files` are checked too,
+            or, when not given, the default search's `tasks/` folder.
+    """
+    others = {f"files.{k}": v for k, v in files.items() if k != "helping" and isinstance(v, str)}
+    tasks = doc.get("tasks")
+    entries = tasks.get("files") if isinstance(tasks, Mapping) else None
+    if isinstance(entries, list):
+        for i, entry in enumerate(entries):
+            path = entry.get("path") if isinstance(entry, Mapping) else entry
+            if isinstance(path, str):
+                others[f"tasks.files[{i}]"] = path
+    else:
+        others["the default search for task files"] = "tasks/*"
+    return helping_dir_problem(files["helping"], others)
 
 
 def _same_name(

@@ -27,12 +27,13 @@ from __future__ import annotations
 import logging
 import os
 import stat
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from pbsync.errors import UnsafePathError
 
-__all__ = ["Kind", "checked_path", "describe"]
+__all__ = ["Kind", "checked_path", "describe", "helping_dir_problem"]
 
 log = logging.getLogger(__name__)
 
@@ -122,3 +123,30 @@ def describe(mode: int) -> str:
         (stat.S_ISLNK, "a symlink"),
     )
     return next((name for test, name in kinds if test(mode)), "a special file")
+
+
+def helping_dir_problem(rel: str, others: Mapping[str, str]) -> str | None:
+    """Why `rel` cannot be the helping folder (`[files] helping`), or None when it can.
+
+    Pull removes the files of the helping folder the server does not have, so the folder must
+    hold nothing else pbsync reads or keeps: it is a subfolder of the project folder, neither
+    `.pbsync` nor inside it, and none of `others` (field -> folder-relative file the folder
+    reads: its pages, bundle and task files) lies inside it.
+    """
+    posix = rel.replace("\\", "/")
+    parts = PurePosixPath(posix).parts
+    if posix.startswith("/") or os.path.isabs(rel) or ".." in parts or "\x00" in rel:
+        return f"{rel!r}: not a folder inside the project folder"
+    if not parts:
+        return (
+            f"{rel!r} is the project folder itself: name a subfolder (pull removes the files of"
+            " the helping folder that the server does not have)"
+        )
+    if parts[0].casefold() == ".pbsync":
+        return f"{rel!r}: .pbsync is pbsync's own folder, it cannot hold helping files"
+    inside = [part.casefold() for part in parts]
+    for fld, other in others.items():
+        other_parts = [p.casefold() for p in PurePosixPath(other.replace("\\", "/")).parts]
+        if other_parts[: len(inside)] == inside and len(other_parts) > len(inside):
+            return f"{rel!r} holds {other} ({fld}): a helping folder holds helping files only"
+    return None

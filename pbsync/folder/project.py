@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from pbsync.errors import Problem, ValidationError
-from pbsync.folder.helping import read_helping
+from pbsync.folder.helping import helping_dir_problem_of, read_helping
 from pbsync.folder.ignore import IgnoreRules
 from pbsync.folder.manifest import (
     BUNDLE,
@@ -40,7 +40,13 @@ from pbsync.folder.reader import FolderReader
 from pbsync.folder.storable import body_problem
 from pbsync.folder.taskfiles import TaskRow, build_tasks, check_attribute
 from pbsync.folder.taskreaders import FORMATS, TASK_EXTENSIONS, format_of, read_task_file
-from pbsync.model import TASK_DEFAULTS, ProjectFields, ProjectState, TaskState
+from pbsync.model import (
+    TASK_DEFAULTS,
+    HelpingMaterialState,
+    ProjectFields,
+    ProjectState,
+    TaskState,
+)
 
 __all__ = [
     "HELPING_EXTENSIONS",
@@ -129,7 +135,7 @@ class _Loader:
         project = self._project_fields(doc, files)
         if project is not None:
             self._check_body(project, files)
-        helping = read_helping(self.reader, doc.get("helping", {}), files["helping"], ignore)
+        helping = self._helping(doc, files, ignore)
         tasks_cfg = doc.get("tasks", {})
         key = _task_key(tasks_cfg)
         defaults = self._task_defaults(tasks_cfg)
@@ -146,6 +152,18 @@ class _Loader:
         )  # fmt: skip
         hashes = MappingProxyType(self.reader.hashes)
         return LocalProject(folder, state, hashes, config, ignore, tuple(notes))
+
+    def _helping(
+        self, doc: dict[str, Any], files: dict[str, str], ignore: IgnoreRules
+    ) -> tuple[HelpingMaterialState, ...]:
+        """The helping materials, once the helping folder is known to hold nothing else (pull
+        removes the files there the server does not have)."""
+        with_bundle = {**files, BUNDLE: self.bundle} if isinstance(self.bundle, str) else files
+        problem = helping_dir_problem_of(with_bundle, doc)
+        if problem is not None:
+            self.reader.manifest_problem(problem, "files.helping")
+            return ()
+        return read_helping(self.reader, doc.get("helping", {}), files["helping"], ignore)
 
     # -- the manifest ----------------------------------------------------------------------------
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable, Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from pbsync.errors import PullError, ValidationError
 from pbsync.folder.ignore import IgnoreRules
-from pbsync.folder.manifest import DEFAULT_FILES, FILE_INFO_KEYS, PROJECT_TOML, SIDECAR_SUFFIX
+from pbsync.folder.manifest import FILE_INFO_KEYS, PROJECT_TOML, SIDECAR_SUFFIX
 from pbsync.folder.project import LocalProject
 from pbsync.model import HelpingMaterialState
+from pbsync.pulling.layout import Layout
 from pbsync.sync.record import load_record, record_of
 
 __all__ = ["changed_files", "refuse_local_edits", "stale_files"]
@@ -26,26 +27,27 @@ log = logging.getLogger(__name__)
 
 def stale_files(
     folder: Path,
-    files: Mapping[str, bytes],
-    downloads: Mapping[str, object],
+    layout: Layout,
     ignore: IgnoreRules,
     pages: Iterable[str],
+    helping: str,
 ) -> list[str]:
     """Existing files the folder would read but pull does not write: removed on pull.
 
-    `pages` are the folder's page files (`Pages.candidates`); helping/ is looked through.
+    `pages` are the folder's page files (`Pages.candidates`); the helping folder `helping`
+    (`Pages.helping`, which the loader makes sure holds nothing else) is looked through.
     """
     candidates = list(pages)
-    helping = folder / DEFAULT_FILES["helping"]
-    if helping.is_dir() and not helping.is_symlink():
-        for path in sorted(helping.rglob("*")):
+    root = folder / helping
+    if root.is_dir() and not root.is_symlink():
+        for path in sorted(root.rglob("*")):
             rel = path.relative_to(folder).as_posix()
             if _is_file(path) and not ignore.matches(rel):
                 candidates.append(rel)
     return [
         rel
         for rel in candidates
-        if _is_file(folder / rel) and rel not in files and rel not in downloads
+        if _is_file(folder / rel) and rel not in layout.files and rel not in layout.downloads
     ]
 
 
@@ -110,7 +112,8 @@ def _clean_files(folder: Path, target: str, short_name: str, env: str | None) ->
     files = {m.name: m.source for m in local.state.helping_materials if m.file_path is not None}
     for name in set(now.helping) | set(record.helping):
         if now.helping.get(name) != record.helping.get(name):
-            rel = files.get(name) or f"{names['helping']}/{name}"
+            helping = PurePosixPath(names["helping"].replace("\\", "/")).as_posix()
+            rel = files.get(name) or f"{helping}/{name}"
             clean -= {PROJECT_TOML, rel, rel + SIDECAR_SUFFIX}
     if dict(now.tasks) != dict(record.tasks):
         clean -= set(local.config.task_files)

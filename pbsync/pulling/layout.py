@@ -9,6 +9,7 @@ taken into account so a pull keeps what only the folder knows.
 Into an existing folder, the folder's layout is kept: its project.toml is edited in place
 (`pbsync.pulling.tomlmerge`: comments, order, explicit defaults, `[files]` and `[env]` stay) and
 its task files are updated in their own format (`pbsync.pulling.taskedit`) instead of tasks.jsonl.
+Helping materials go where the folder keeps them (`pbsync.pulling.materials`).
 """
 
 from __future__ import annotations
@@ -22,10 +23,7 @@ from typing import Any
 from pbsync.folder.ignore import IgnoreRules
 from pbsync.folder.manifest import (
     BUNDLE,
-    DEFAULT_FILES,
     FILE_INFO_KEYS,
-    HELPING_EXTENSIONS,
-    HELPING_RESERVED_INFO,
     PROJECT_TOML,
 )
 from pbsync.folder.taskfiles import write_jsonl
@@ -38,10 +36,11 @@ from pbsync.model import (
     TaskState,
     content_key,
 )
+from pbsync.pulling.materials import Materials
 from pbsync.pulling.pages import PAGES, Pages
 from pbsync.pulling.taskedit import update_task_files
 from pbsync.pulling.tomlmerge import merge_toml, same_value
-from pbsync.pulling.write import render_toml, safe_name, toml_ok
+from pbsync.pulling.write import render_toml, toml_ok
 
 __all__ = ["SERVER_INFO_KEYS", "TASKS_FILE", "Layout", "build_layout"]
 
@@ -109,7 +108,10 @@ def build_layout(
     files = builder.files_table()
     if files is not None:
         doc["files"] = files
-    doc["helping"] = builder.helping(state.helping_materials)
+    materials = Materials(existing.get("helping"), ignore, builder.pages.helping)
+    doc["helping"] = materials.entries(state.helping_materials)
+    builder.out.downloads.update(materials.downloads)
+    builder.out.warnings += materials.warnings
     builder.tasks(state.tasks, state.task_key_fields, doc)
     # an emptied table of an existing project.toml is merged, not dropped: its folder-only
     # settings (`[tasks] files`) stay
@@ -219,9 +221,11 @@ class _Builder:
         its bundle; else the folder's own table without the settings dropped (None: as it is)."""
         if not self.pages.pbs:
             had = _get(self.existing, ("files",))
-            if not self.dropped or not had:
+            added = {p: self.pages.names[p] for p in PAGES if p in self.pages.pbs_named}
+            added = {p: name for p, name in added.items() if p in self.written}
+            if not (self.dropped and had) and not added:
                 return None
-            return {k: v for k, v in had.items() if k not in self.dropped}
+            return {**{k: v for k, v in had.items() if k not in self.dropped}, **added}
         table = {page: self.pages.names[page] for page in PAGES if page in self.written}
         if self.pages.bundle is not None and BUNDLE not in self.dropped:
             table[BUNDLE] = self.pages.bundle
@@ -236,75 +240,6 @@ class _Builder:
             return doc
         _keep_base(doc, self.existing, envs[self.env], (), self.out.warnings)
         return doc
-
-    # -- helping materials ----------------------------------------------------------------------
-
-    def helping(self, materials: tuple[HelpingMaterialState, ...]) -> dict[str, Any]:
-        """`[helping]` entries; file-backed materials also go to `out.downloads`."""
-        entries: dict[str, Any] = {}
-        taken: set[str] = set()  # entry keys and file names, casefolded
-        names: set[str] = set()
-        for hm in sorted(materials, key=lambda m: m.id or 0):
-            info = {k: v for k, v in hm.info.items() if k not in HELPING_RESERVED_INFO}
-            if not toml_ok(info):
-                self.out.warnings.append(f"helping {hm.name}: info holds null values: not pulled")
-                continue
-            if hm.name in names:
-                # like a duplicate task: the folder holds one material per name
-                self.out.warnings.append(
-                    f"helping {hm.name} (id {hm.id}): same name as an earlier material: skipped"
-                )
-                continue
-            names.add(hm.name)
-            settings: dict[str, Any] = {}
-            name = self._file_name(hm, taken)
-            if name is None and hm.media_url:
-                name = hm.name if hm.name.casefold() not in taken else f"{hm.name}#{hm.id}"
-                settings["media_url"] = hm.media_url
-            elif name is not None:
-                self.out.downloads[f"{DEFAULT_FILES['helping']}/{name}"] = hm
-            else:
-                self.out.warnings.append(
-                    f"helping {hm.name}: neither a file nor a media_url: skipped"
-                )
-                continue
-            if name != hm.name:
-                settings = {"name": hm.name, **settings}  # the identity the key could not keep
-            if hm.priority:
-                settings["priority"] = hm.priority
-            if info:
-                settings["info"] = info
-            taken.add(name.casefold())
-            if settings:
-                entries[name] = settings
-        return entries
-
-    def _file_name(self, hm: HelpingMaterialState, taken: set[str]) -> str | None:
-        """Where a file-backed material goes under helping/ (None: write it as a link)."""
-        if "file_name" not in hm.info or not hm.media_url:
-            return None
-        name = safe_name(hm.name)
-        ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        if ext not in HELPING_EXTENSIONS:
-            self.out.warnings.append(
-                f"helping {hm.name}: .{ext} files are not uploaded: kept as a link"
-            )
-            return None
-        stem, dot, suffix = name.rpartition(".")
-        counter = 1
-        # names differing only in case are one file on macOS and Windows
-        while name.casefold() in taken:
-            counter += 1
-            name = f"{stem}-{counter}{dot}{suffix}"
-        if self.ignore.matches(f"{DEFAULT_FILES['helping']}/{name}"):
-            # the folder would not read it back; a link keeps the material visible instead
-            self.out.warnings.append(f"helping/{name} is ignored (.pbsyncignore): kept as a link")
-            return None
-        if name != hm.name:
-            self.out.warnings.append(
-                f"helping {hm.name!r} written as helping/{name} (its name kept in {PROJECT_TOML})"
-            )
-        return name
 
     # -- tasks ----------------------------------------------------------------------------------
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pbsync.errors import PullError
-from pbsync.folder.manifest import BUNDLE, DEFAULT_FILES, PROJECT_TOML, resolve_files
+from pbsync.folder.helping import helping_dir_problem_of
+from pbsync.folder.manifest import BUNDLE, DEFAULT_FILES, PROJECT_TOML, TomlLines, resolve_files
 from pbsync.folder.pbs import PBS_BUNDLES, PBS_FILES, PBS_PROJECT, bundle_script
 from pbsync.folder.reader import FolderReader
 
@@ -44,13 +45,22 @@ class Pages:
     bundle: str | None = None
     script: str | None = None
     pbs: bool = False
+    #: pages a pbs folder's project.toml does not name and has no file for yet: they go under
+    #: pbs's names, which pull adds to `[files]` when it writes them (pbs reads only those)
+    pbs_named: frozenset[str] = frozenset()
+
+    @property
+    def helping(self) -> str:
+        """The helping folder, folder-relative ("/"-separated, as pull's paths are)."""
+        return PurePosixPath(self.names["helping"].replace("\\", "/")).as_posix()
 
     def candidates(self) -> list[str]:
         """The page files the folder may hold (pull removes those the server has no value for).
 
         longdesc.html is the default long description too when longdesc.md is absent.
         """
-        found = [self.names[page] for page in PAGES]
+        # a page named by pbs's default is no file the folder reads yet: never stale
+        found = [self.names[page] for page in PAGES if page not in self.pbs_named]
         default = not self.pbs and "long_description" not in self.explicit
         if default and "longdesc.html" not in found:
             found.append("longdesc.html")
@@ -89,13 +99,23 @@ class Pages:
         )
 
 
-def folder_pages(folder: Path, existing: Mapping[str, Any], env: str | None) -> Pages:
+def folder_pages(
+    folder: Path, existing: Mapping[str, Any], env: str | None, toml_text: str | None = None
+) -> Pages:
     """Where the folder keeps its pages, as the loader (under `env`) would read them.
+
+    A page the folder neither names nor has goes under pbs's name when the folder is a pbs
+    folder (it has project.json), so pbs sees it too.
 
     Args:
         folder: the project folder (it may not exist yet).
         existing: its project.toml as parsed ({} when none, or unreadable).
         env: the `[env.NAME]` overlay pull runs under (its `[files]` names win).
+        toml_text: its project.toml as written (for the line of a problem).
+
+    Raises:
+        PullError: `[files] helping` names a folder that holds other files of the folder (or is
+            the folder itself, or .pbsync): pull would remove them as stale helping files.
     """
     exists = _exists_in(folder)
     if not existing and not exists(PROJECT_TOML) and exists(PBS_PROJECT):
@@ -107,22 +127,56 @@ def folder_pages(folder: Path, existing: Mapping[str, Any], env: str | None) -> 
     bundle = bundle if isinstance(bundle, str) else None
     explicit = frozenset(k for k in PAGES if isinstance(table.get(k), str))
     names = resolve_files(table, exists)
+    _check_helping(names, bundle, existing, env, toml_text)
     if "long_description" not in explicit and not exists(names["long_description"]):
         # neither longdesc.md nor longdesc.html yet: a new one is markdown
         names["long_description"] = DEFAULT_FILES["long_description"]
-    return Pages(names, explicit, bundle, _script(folder, bundle))
+    pbs_named = set()
+    if exists(PBS_PROJECT):
+        for page in PAGES:
+            pbs_name = PBS_FILES[page]
+            if page not in explicit and not exists(names[page]) and names[page] != pbs_name:
+                names[page] = pbs_name
+                pbs_named.add(page)
+    return Pages(names, explicit, bundle, _script(folder, bundle), pbs_named=frozenset(pbs_named))
+
+
+def _check_helping(
+    names: Mapping[str, str],
+    bundle: str | None,
+    existing: Mapping[str, Any],
+    env: str | None,
+    toml_text: str | None,
+) -> None:
+    """Refuse a `[files] helping` that the loader refuses (see `helping_dir_problem_of`)."""
+    files = {**names, BUNDLE: bundle} if bundle is not None else dict(names)
+    merged = dict(existing)
+    overlay = _get_env(existing, env)
+    if isinstance(overlay.get("tasks"), Mapping):
+        merged["tasks"] = {**_as_dict(existing.get("tasks")), **overlay["tasks"]}
+    problem = helping_dir_problem_of(files, merged)
+    if problem is None:
+        return
+    line = TomlLines(toml_text, env).line("files.helping") if toml_text is not None else None
+    where = f"{PROJECT_TOML}:{line}" if line else PROJECT_TOML
+    raise PullError(f"{where}: files.helping: {problem}; nothing was written")
 
 
 def _files_table(existing: Mapping[str, Any], env: str | None) -> dict[str, Any]:
     """`[files]`, with the `[env.NAME.files]` overlay's names over it."""
-    table = existing.get("files")
-    merged = dict(table) if isinstance(table, Mapping) else {}
-    envs = existing.get("env")
-    overlay = envs.get(env) if isinstance(envs, Mapping) and env is not None else None
-    files = overlay.get("files") if isinstance(overlay, Mapping) else None
-    if isinstance(files, Mapping):
-        merged.update(files)
+    merged = _as_dict(existing.get("files"))
+    merged.update(_as_dict(_get_env(existing, env).get("files")))
     return merged
+
+
+def _get_env(existing: Mapping[str, Any], env: str | None) -> dict[str, Any]:
+    """The `[env.NAME]` overlay ({} when none)."""
+    envs = existing.get("env")
+    return _as_dict(envs.get(env) if isinstance(envs, Mapping) and env is not None else None)
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    return dict(value) if isinstance(value, Mapping) else {}
 
 
 def _script(folder: Path, bundle: str | None) -> str | None:

@@ -2,7 +2,9 @@
 
 The folder written loads back into the server's state as `make_plan` sees it, so a push right after
 a pull plans nothing. Nothing the server sends decides where a file goes: helping material names
-are sanitised into paths under `helping/`, and every write is checked to stay inside the folder.
+are sanitised into paths under the helping folder (`helping/`, or what `[files] helping` names:
+the loader makes sure it holds nothing else), a material the folder keeps elsewhere goes to the
+file its `[helping."NAME"] file` names, and every write is checked to stay inside the folder.
 
 Local edits are never lost silently: a file pull would change or remove is overwritten only when it
 holds what the last sync recorded in `.pbsync/state.json` (or with `force`); otherwise `PullError`
@@ -35,7 +37,7 @@ from pbsync.model import ProjectState
 from pbsync.pulling.download import Link, TransientError, fetch_file
 from pbsync.pulling.guard import changed_files, refuse_local_edits, stale_files
 from pbsync.pulling.layout import SERVER_INFO_KEYS, Layout, build_layout
-from pbsync.pulling.pages import folder_pages
+from pbsync.pulling.pages import Pages, folder_pages
 from pbsync.pulling.staging import Commit, Staging
 from pbsync.pulling.write import (
     check_target,
@@ -93,6 +95,8 @@ class _Pull:
     target: str
     warnings: list[str] = field(default_factory=list)
     existing: dict[str, Any] = field(default_factory=dict)
+    toml_text: str | None = None
+    pages: Pages = field(default_factory=Pages)
     downloaded: int = 0
     #: material id -> where this run staged its file
     fetched: dict[int | None, str] = field(default_factory=dict)
@@ -103,6 +107,9 @@ class _Pull:
             self._resume(staging)
         self.existing = read_existing(self.folder)
         self._check_env()  # before spending any request
+        # the folder's own project.toml (edited in place) and pages: checked before any request
+        self.toml_text = read_toml_text(self.folder) if self.existing else None
+        self.pages = folder_pages(self.folder, self.existing, self.env, self.toml_text)
         remote = RemoteProject.fetch(self.client, self.short_name, tasks=self.tasks)
         if remote is None:
             raise ProjectNotFoundError(f"no project {self.short_name!r} on {self.client.endpoint}")
@@ -161,17 +168,14 @@ class _Pull:
         ignore = self._ignore()
         links: dict[int | None, str] = {}
         # an existing folder keeps its layout: its own project.toml and task files are edited
-        toml_text = read_toml_text(self.folder) if self.existing else None
+        toml_text, pages = self.toml_text, self.pages
         task_files = read_task_files(self.folder, self.existing, ignore) if self.tasks else {}
-        pages = folder_pages(self.folder, self.existing, self.env)
         while True:
             layout = build_layout(
                 _as_links(remote, links), self.existing, ignore, self.env,
                 toml_text=toml_text, task_files=task_files, pages=pages, force=self.force,
             )  # fmt: skip
-            stale = stale_files(
-                self.folder, layout.files, layout.downloads, ignore, pages.candidates()
-            )
+            stale = stale_files(self.folder, layout, ignore, pages.candidates(), pages.helping)
             changed = changed_files(self.folder, layout.files, layout.downloads)
             if not self.force:
                 touched = changed + stale
@@ -308,8 +312,9 @@ def pull(
     Writes project.toml, presenter.html, longdesc.md, tutorial.html, results.html (those the server
     has), helping/ files, and tasks.jsonl (unless `tasks` is False). An existing folder keeps its
     layout: its pages go to the files its `[files]` (or, for a pbs folder, pbs) names, without the
-    bundle script the loader appends to the presenter; its `[env]` tables are kept; with `env`,
-    the keys that overlay sets keep their base value.
+    bundle script the loader appends to the presenter; its helping files to its `[files] helping`
+    folder, or to the file a material's `file = "PATH"` names; its `[env]` tables are kept; with
+    `env`, the keys that overlay sets keep their base value.
 
     Args:
         client: an authenticated client.
@@ -326,7 +331,8 @@ def pull(
 
     Raises:
         ProjectNotFoundError: no such project.
-        PullError: local edits would be lost, an unknown env, an unsafe path, a server presenter
+        PullError: local edits would be lost, an unknown env, an unsafe path, a `[files] helping`
+            that holds other files of the folder (before any request), a server presenter
             that does not end with the folder's bundle script (unless `force`), or a file that
             could not be downloaded after retries (in every case nothing in the folder changed;
             files that did arrive are kept in `.pbsync/pull/` for the next pull).
