@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 from pbsync.folder.ignore import IgnoreRules
 from pbsync.folder.manifest import HELPING_EXTENSIONS, HELPING_RESERVED_INFO, PROJECT_TOML
@@ -112,6 +113,11 @@ class Materials:
             return None
         folder, name = self.folder, safe_name(hm.name)
         ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        stored = _stored_extension(hm)
+        if ext not in HELPING_EXTENSIONS and stored in HELPING_EXTENSIONS:
+            # a name without the file's extension (pbs's `info.name = "map"`): the file keeps
+            # its stored extension and the entry keeps the name (`name = "map"`)
+            name, ext = f"{name}.{stored}", stored
         if ext not in HELPING_EXTENSIONS:
             self.warnings.append(
                 f"helping {hm.name}: .{ext} files are not uploaded: kept as a link"
@@ -142,3 +148,12 @@ def _has_file(hm: HelpingMaterialState) -> bool:
 def _posix(path: str) -> str:
     """A folder-relative path as pull's paths are written ("/"-separated, no "./")."""
     return PurePosixPath(path.replace("\\", "/")).as_posix()
+
+
+def _stored_extension(hm: HelpingMaterialState) -> str:
+    """The extension of the file the server stores for `hm` ("" when it tells none)."""
+    for where in (str(hm.info.get("file_name") or ""), urlsplit(hm.media_url or "").path):
+        last = where.rsplit("/", 1)[-1]
+        if "." in last:
+            return last.rsplit(".", 1)[-1].lower()
+    return ""

@@ -230,3 +230,18 @@ def test_a_new_page_of_a_converted_pbs_folder_goes_under_pbs_name(run: Run, tmp_
     files = toml_of(folder)["files"]
     assert files["long_description"] == "long_description.md"  # type: ignore[index]
     assert_in_sync(run, folder)
+
+
+def test_a_material_named_without_its_extension_is_pulled_as_a_file(
+    run: Run, tmp_path: Path
+) -> None:
+    # pbs's helping file named the material "map" for img/map.png: a pull into a new folder
+    # keeps the file (under its stored extension) and the name, not a link with a warning
+    folder = converted(run, tmp_path)
+    fresh = tmp_path / "fresh"
+    result = run("pull", SHORT, str(fresh), "--json")
+    assert result.exit_code == 0, result.output
+    assert not [w for w in json.loads(result.stdout)["warnings"] if "link" in w]
+    assert (fresh / "helping" / "map.png").read_bytes() == (folder / "img" / "map.png").read_bytes()
+    assert toml_of(fresh)["helping"]["map.png"]["name"] == "map"
+    assert_in_sync(run, fresh)
