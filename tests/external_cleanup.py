@@ -1,21 +1,22 @@
 """Deleting the test objects of an external PYBOSSA, within its rate limit.
 
-The suite's cleanup talks to the server with plain `requests` (not the code under test), so it
-paces itself: PYBOSSA counts every request per (endpoint, client IP) and lets 299 of 300 through
-in a 15-minute window; a cleanup that ran into 429s would spend requests the tests then miss, and
-the suite must show none in the server's log. Listing stops at a short page, as a client should.
+The suite's cleanup talks to the server with plain `requests` (not the code under test), paced by
+the process's shared pacer, which the tests' clients feed too: PYBOSSA counts every request per
+(endpoint, client IP) and lets 299 of 300 through in a 15-minute window; a cleanup that ran into
+429s would spend requests the tests then miss, and the suite must show none in the server's log.
+Listing stops at a short page, as a client should.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from typing import Any
 
 import requests
 
-from pbclient.retry import bucket_of
+from pbclient.pacers import pacer_for
+from pbclient.retry import RetryPolicy, bucket_of
 
 __all__ = ["PacedSession", "delete_test_objects"]
 
@@ -25,25 +26,28 @@ PAGE = 100
 
 
 class PacedSession(requests.Session):
-    """A session that waits for the next window when the last answer left no request to spend."""
+    """A session paced by the process's shared pacer of the server (pbclient/pacers.py).
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._windows: dict[str, tuple[int, float]] = {}  # bucket -> (remaining, reset)
+    The tests' clients spend from the same buckets between two cleanups, so what this session
+    saw last is stale: it asks the pacer they all feed, and feeds it in turn.
+    """
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        bucket = bucket_of(requests.utils.urlparse(str(url)).path)
-        remaining, reset = self._windows.get(bucket, (2, 0.0))
-        if remaining <= 1 and reset > time.time():
-            wait = reset - time.time() + 1
-            log.warning("cleanup waits %.0f s for %s's next rate-limit window", wait, bucket)
-            time.sleep(wait)
-        answer = super().request(method, url, *args, **kwargs)
-        left = answer.headers.get("X-RateLimit-Remaining")
-        ends = answer.headers.get("X-RateLimit-Reset")
-        if left is not None and ends is not None:
-            with contextlib.suppress(ValueError):
-                self._windows[bucket] = (int(left), float(ends))
+        parts = requests.utils.urlparse(str(url))
+        pacer = pacer_for(f"{parts.scheme}://{parts.netloc}", RetryPolicy().reserve, time.time)
+        bucket = bucket_of(parts.path)
+        while True:
+            delay, ticket = pacer.start(bucket)
+            if ticket is not None:
+                break
+            log.warning("cleanup waits %.0f s for %s's next rate-limit window", delay, bucket)
+            time.sleep(delay + 1)
+        try:
+            answer = super().request(method, url, *args, **kwargs)
+        except BaseException:
+            pacer.release(bucket)
+            raise
+        pacer.observe(bucket, answer.headers, ticket)
         return answer
 
 
