@@ -172,6 +172,8 @@ class _Builder:
         if self.unfinished is None:
             return lambda _id: False
         floor = self.unfinished.last_task_id if kind == "task" else self.unfinished.last_helping_id
+        if floor is None:  # that push created none of them
+            return lambda _id: False
         return lambda copy_id: copy_id > floor
 
     def _drift(self, item: str, name: str, local: Any, remote: Any, previous: str | None) -> bool:

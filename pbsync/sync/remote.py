@@ -124,9 +124,23 @@ class RemoteProject:
         row = RemoteProject.project_row(client, short_name, owner=owner)
         if row is None:
             return None
+        return RemoteProject.around(client, row, tasks=tasks)
+
+    @staticmethod
+    def around(
+        client: Client, row: Mapping[str, Any], *, helping: bool = True, tasks: bool = True
+    ) -> ProjectState:
+        """The project of `row` (as `project_row` read it) with the parts asked for.
+
+        Args:
+            client: the client that read `row`.
+            row: the project's row.
+            helping: read the helping materials (False: none, as if the project had none).
+            tasks: read every task (False: `tasks` is None, not fetched).
+        """
         categories = RemoteProject.categories(client)
         project_id = int(row["id"])
-        materials = RemoteProject.helping_materials(client, project_id)
+        materials = RemoteProject.helping_materials(client, project_id) if helping else ()
         task_states = RemoteProject.tasks(client, project_id) if tasks else None
         fields = project_fields(row, {v: k for k, v in categories.items()})
         return ProjectState(

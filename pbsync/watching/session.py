@@ -1,7 +1,8 @@
 """One watch's syncs: reload the folder, read only the parts of the server that the edit touched.
 
-A push reads the whole project (one request per 100 tasks) because it knows nothing of the
-server. A watch knows more: after a sync, the server holds what the folder held. So each later
+A push reads the parts of the server its folder changed since the last recorded sync
+(`pbsync.sync.scope`; its first push, or one after `--refresh`, reads everything: one request per
+100 tasks). A watch knows more: after a sync, the server holds what the folder held. So each later
 sync reloads the folder, compares it with the folder as last synced, and for the parts that
 changed (the project's fields and texts, the helping materials, the tasks) reads the server's
 current version, so that a change made meanwhile on the server is seen (drift, or a conflict,
