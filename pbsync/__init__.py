@@ -181,7 +181,9 @@ def plan(
         scope = confirm_scope(scope, local.state, previous, row)
         log.debug("push reads %s", scope)
         tasks = scope.tasks and local.state.tasks is not None
-        remote = RemoteProject.around(client, row, helping=scope.helping, tasks=tasks)
+        remote = RemoteProject.around(
+            client, row, helping=scope.helping, tasks=tasks, against=local.state
+        )
         if unfinished is not None and unfinished.project_id not in (None, remote.project_id):
             unfinished = None  # it was another project of that name (deleted and made again)
     state = unread_left_out(local.state, scope)

@@ -19,12 +19,11 @@ Conventions (also in docs/project-format.md):
 from __future__ import annotations
 
 import csv
-import io
 import json
 import logging
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,10 +62,14 @@ TASK_EXTENSIONS: tuple[str, ...] = (".csv", ".tsv", ".json", ".jsonl", ".xlsx", 
 _DELIMITERS: dict[str, str] = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 _INT_TEXT = re.compile(r"^[+-]?\d+$")
+#: a line with its end (\r\n, \r or \n, as `io.StringIO(newline="")` splits), or the last one
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+#: the attributes of a row that sets none (shared: rows are read, never changed)
+_NO_ATTRS: dict[str, Any] = {}
 _WS = re.compile(r"\s*")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskRow:
     """One task as read: `info` without reserved keys, `attrs` the raw reserved values."""
 
@@ -223,7 +226,7 @@ def _read_csv(
         delimiter, problem = csv_delimiter(text, relname)
         if problem is not None:
             return [], [problem]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(_lines(text), delimiter=delimiter, strict=True)
     rows: list[TaskRow] = []
     problems: list[Problem] = []
     header: list[str] | None = None
@@ -242,13 +245,18 @@ def _read_csv(
                 problems.append(Problem(relname, msg, line))
                 continue
             info, attrs = split_reserved(dict(zip(header, cells, strict=True)))
-            attrs = {k: v for k, v in attrs.items() if v.strip() != ""}
+            attrs = {k: v for k, v in attrs.items() if v.strip() != ""} or _NO_ATTRS
             rows.append(TaskRow(info, attrs, relname, line))
     except csv.Error as exc:
         problems.append(Problem(relname, f"CSV syntax error: {exc}", reader.line_num))
     if header is None:
         problems.append(Problem(relname, "no header row (the first row names the info fields)", 1))
     return rows, problems
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of `text` one at a time: a StringIO would hold a copy four bytes a character."""
+    return (match.group() for match in _LINE.finditer(text))
 
 
 def _object_row(obj: Any, relname: str, line: int, what: str) -> TaskRow | Problem:

@@ -35,7 +35,12 @@ from typing import Any
 
 from pbsync.model import ProjectState
 from pbsync.sync.actions import Plan
-from pbsync.sync.compare import SyncRecord, helping_fingerprint, task_fingerprint
+from pbsync.sync.compare import (
+    PackedFingerprints,
+    SyncRecord,
+    helping_fingerprint,
+    task_fingerprint,
+)
 
 __all__ = [
     "Scope",
@@ -163,17 +168,15 @@ def keep_unread(record: SyncRecord, previous: SyncRecord | None, plan: Plan) -> 
     if previous is None:
         return record
     if "tasks" in plan.unread:
-        record = replace(record, tasks=dict(previous.tasks))
+        record = replace(record, tasks=previous.tasks)
     if "helping materials" in plan.unread:
         record = replace(record, helping=dict(previous.helping), files=dict(previous.files))
     return record
 
 
 def _tasks_changed(local: ProjectState, recorded: Mapping[str, str]) -> bool:
-    tasks = local.tasks or ()
-    if len(tasks) != len(recorded):
-        return True
-    return any(recorded.get(t.key) != task_fingerprint(t) for t in tasks)
+    mine = PackedFingerprints.of({t.key: task_fingerprint(t) for t in local.tasks or ()})
+    return mine != recorded  # packed both: one comparison of two strings
 
 
 def _helping_changed(local: ProjectState, previous: SyncRecord) -> bool:
