@@ -54,9 +54,13 @@ TASK_DEFAULTS: Mapping[str, Any] = {
 }
 
 
+#: one encoder for every call: `json.dumps` with options builds a new one each time
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: Any) -> str:
     """Serialise `value` deterministically (sorted keys, no spaces, UTF-8 kept)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)
 
 
 def content_key(info: Mapping[str, Any], key_fields: tuple[str, ...] = ()) -> str:

@@ -64,6 +64,7 @@ _DELIMITERS: dict[str, str] = {",": "comma", ";": "semicolon", "\t": "tab"}
 _INT_TEXT = re.compile(r"^[+-]?\d+$")
 #: a line with its end (\r\n, \r or \n, as `io.StringIO(newline="")` splits), or the last one
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+_RESERVED = frozenset(TASK_FIELDS)
 #: the attributes of a row that sets none (shared: rows are read, never changed)
 _NO_ATTRS: dict[str, Any] = {}
 _WS = re.compile(r"\s*")
@@ -230,22 +231,28 @@ def _read_csv(
     rows: list[TaskRow] = []
     problems: list[Problem] = []
     header: list[str] | None = None
+    reserved = False
     start = 1
     try:
         for cells in reader:
             line, start = start, reader.line_num + 1
-            if not any(c.strip() for c in cells):
+            if not "".join(cells).strip():
                 continue  # blank line
             if header is None:
                 header = cells
                 problems += header_problems(header, relname, line)
+                reserved = not _RESERVED.isdisjoint(header)
                 continue
             if len(cells) != len(header):
                 msg = f"row has {len(cells)} cells but the header has {len(header)}"
                 problems.append(Problem(relname, msg, line))
                 continue
-            info, attrs = split_reserved(dict(zip(header, cells, strict=True)))
-            attrs = {k: v for k, v in attrs.items() if v.strip() != ""} or _NO_ATTRS
+            row = dict(zip(header, cells, strict=True))
+            if reserved:
+                info, attrs = split_reserved(row)
+                attrs = {k: v for k, v in attrs.items() if v.strip() != ""} or _NO_ATTRS
+            else:  # most files: no reserved column, nothing to split
+                info, attrs = row, _NO_ATTRS
             rows.append(TaskRow(info, attrs, relname, line))
     except csv.Error as exc:
         problems.append(Problem(relname, f"CSV syntax error: {exc}", reader.line_num))

@@ -22,6 +22,7 @@ from typing import Any
 from pbclient.answers import shown
 from pbclient.client import Client
 from pbclient.errors import UnexpectedAnswerError
+from pbclient.pagination import read_ahead
 from pbsync.errors import NotOwnerError
 from pbsync.model import (
     HelpingMaterialState,
@@ -132,7 +133,9 @@ class RemoteProject:
         same: dict[str, int] = {}
         task_states: tuple[TaskState, ...] | None = None
         if tasks and against is not None and against.tasks is not None:
-            rows = client.tasks.rows(project_id=project_id)
+            # the server makes the next page while this one is compared
+            pages = read_ahead(client.tasks.pages(project_id=project_id))
+            rows = (row for page in pages for row in page)
             read = read_against(rows, against.tasks, against.task_key_fields)
             task_states, same = tuple(read.others), read.same
         elif tasks:

@@ -10,9 +10,10 @@ deletion), and every copy of an identity the server holds more than once (the fi
 that the planner sees the whole group, lowest id first).
 
 Equality is `pbsync.sync.compare.same` on every compared field (info and the four settings,
-defaults filled in), taken in its cheap form where it is sure: the same canonical JSON text of
-info, and the same settings number for number (`1` and `1.0` alike, `True` and `1` not). Any
-other info goes through `same` itself.
+defaults filled in), taken in its cheap form where it is sure: the settings number for number
+(`1` and `1.0` alike, `True` and `1` not); info needs nothing more when the identity is the hash
+of the whole info (the same identity is the same canonical text), and otherwise is compared as
+Python values, then as canonical text, and only then by `same` itself.
 """
 
 from __future__ import annotations
@@ -121,9 +122,13 @@ def _equal(
     ours = (d if v is None else v for v, d in zip(values, TASK_DEFAULTS.values(), strict=True))
     if not all(_same_number(a, b) for a, b in zip(ours, settings, strict=True)):
         return False
-    if canonical_json(mine.info) == (canonical_json(info) if text is None else text):
+    if text is not None:
+        return True  # the identity is the hash of this very text: the infos are the same text
+    if mine.info != info:
+        return False  # not even equal as Python values: not `same` either (JSON has no tuples)
+    if canonical_json(mine.info) == canonical_json(info):
         return True
-    return same(mine.info, info)  # 1 and 1.0 alike at any depth: the slow, exact way
+    return same(mine.info, info)  # True and 1 are equal to Python, not to `same`
 
 
 def _same_number(a: Any, b: Any) -> bool:
