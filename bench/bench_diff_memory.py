@@ -14,7 +14,7 @@ diff finds the project in sync (exit 0, checked). Then, alternately for `--round
 Each child's peak RSS comes from `os.wait4` (its own rusage, not the server's); times are wall
 clock from spawn to exit, so both include interpreter start-up. Printed: medians, and the ratio
 diff / bare fetch. Also: the requests a presenter-only `pbsync push` and a `--refresh` push spend
-on the same project (P3's engine part).
+on the same project, and a presenter save in a watch (P3's engine part).
 """
 
 from __future__ import annotations
@@ -124,6 +124,23 @@ def bench_presenter_push(url: str, folder: Path, n: int) -> None:
         print(f"{label}: {count(url)} requests, {writes(url)} write(s), {seconds:.2f} s")
 
 
+def bench_watch_save(url: str, folder: Path, n: int) -> None:
+    """A watch's first sync, then one presenter save (the watch's own sync, no observer)."""
+    from pbclient.client import Client
+    from pbsync.watching.session import WatchSession
+
+    with Client(url, KEY) as client:
+        session = WatchSession(folder, client)
+        first = session.sync()
+        write_folder(folder, n, presenter="<p>watch save</p>\n")
+        reset_stats(url)
+        save = session.sync(("presenter.html",))
+    print(
+        f"watch: first sync {first.requests} requests; a presenter save {save.requests} "
+        f"requests ({count(url)} on the server), {writes(url)} write(s), {save.seconds:.2f} s"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=100_000)
@@ -142,6 +159,7 @@ def main() -> None:
             subprocess.run(pbsync_cmd(url, "push", str(folder), "--yes"), check=True)
             bench_diff(url, folder, project_id, args.rounds)
             bench_presenter_push(url, folder, args.tasks)
+            bench_watch_save(url, folder, args.tasks)
         finally:
             proc.terminate()
             proc.wait(timeout=30)

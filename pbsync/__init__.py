@@ -172,14 +172,14 @@ def plan(
         unfinished=unfinished is not None,
     )
     row = RemoteProject.project_row(client, short_name, owner=True)
+    scope = confirm_scope(scope, local.state, previous, row)
+    log.debug("push reads %s", scope)
     remote = None
     if row is None:
         # a wrong key or none hides an unpublished project: say so rather than plan to create it
         explain_missing(client, short_name)
         unfinished = None
     else:
-        scope = confirm_scope(scope, local.state, previous, row)
-        log.debug("push reads %s", scope)
         tasks = scope.tasks and local.state.tasks is not None
         remote = RemoteProject.around(
             client, row, helping=scope.helping, tasks=tasks, against=local.state
@@ -307,7 +307,10 @@ class PushJob:
             plan, self.client, reporter=reporter, dry_run=dry_run, spent=spent, before_writes=mark
         )
         if not dry_run:
-            record = record_of(self.local.state, project_id=report.project_id)
+            state = self.local.state
+            if "tasks" in plan.unread:
+                state = dataclasses.replace(state, tasks=None)  # as recorded: kept below
+            record = record_of(state, project_id=report.project_id)
             if plan.unread:
                 previous = load_record(folder, self.target, short_name)
                 record = keep_unread(record, previous, plan)

@@ -10,15 +10,17 @@ has nothing to send for that part, and reads it only when it must look at the se
   (drift, or a conflict when the folder changed it too);
 - helping materials are read (1 request per 100) when the folder's differ from the record;
 - task pages are read when the folder's tasks, as loaded (task files, `[tasks]` defaults, key
-  fields, `[env]` overlay), differ from the record by a single fingerprint.
+  fields, `[env]` overlay), differ from the record: one task's fingerprint is enough.
 
 Everything is read and compared (a full refresh), as `diff` always does, when:
-`--refresh`; `--prune` or `--dedupe` (they act on what only the server has); no record for this
-(target, short_name) (never synced from this folder, another endpoint or embedded server, another
-short_name, or a record of another format); the project's id is not the recorded one (deleted and
-made again); an unfinished push's marker (`.pbsync/push-in-progress.json`) for this target; the
-folder asks to publish a project the server shows unpublished (PYBOSSA publishes only a project
-with tasks).
+- `--refresh`; `--prune` or `--dedupe` (they act on what only the server has);
+- no record for this (target, short_name): never synced from this folder, another endpoint or
+  embedded server, another short_name, or a record of another format;
+- no such project on the server (it is created whole), or one whose id is not the recorded one
+  (deleted and made again);
+- an unfinished push's marker (`.pbsync/push-in-progress.json`) for this target;
+- the folder asks to publish a project the server shows unpublished (PYBOSSA publishes only a
+  project with tasks).
 
 What a part left unread means: changes another client made there (tasks added, edited or deleted
 on the server) are neither seen nor undone by the push, which sends nothing for that part. The
@@ -121,7 +123,7 @@ def read_scope(
 
 
 def confirm_scope(
-    scope: Scope, local: ProjectState, previous: SyncRecord | None, row: Mapping[str, Any]
+    scope: Scope, local: ProjectState, previous: SyncRecord | None, row: Mapping[str, Any] | None
 ) -> Scope:
     """`scope`, or a full one when the project row says the record no longer describes it.
 
@@ -129,8 +131,10 @@ def confirm_scope(
         scope: what `read_scope` decided.
         local: the folder's state.
         previous: the record `read_scope` was given.
-        row: the server's project row.
+        row: the server's project row (None: no such project; everything is created).
     """
+    if row is None:
+        return replace(FULL, reason="no such project on the server")
     if scope.full or previous is None:
         return scope
     if previous.project_id is None or row.get("id") != previous.project_id:

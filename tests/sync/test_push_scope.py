@@ -215,3 +215,13 @@ def test_another_target_reads_everything(
     edit_presenter(pushed)
     pbsync.push(pushed, client, target="https://elsewhere.example.org")
     assert reads(local_server, "/api/task") == TASK_PAGES
+
+
+def test_a_project_deleted_on_the_server_is_made_again_whole(
+    pushed: Path, client: Client, local_server: LocalServer
+) -> None:
+    client.request("DELETE", f"/api/project/{recorded_id(pushed, client)}")
+    edit_presenter(pushed)
+    report = pbsync.push(pushed, client)
+    assert report.created["project"] == 1
+    assert report.created["task"] == ROWS and report.created["helping material"] == 1
