@@ -34,9 +34,8 @@ from pbsync.folder.storable import (
     TOO_DEEP,
     body_problem,
     deep_line,
-    find_unstorable,
-    may_exceed,
     parse_float,
+    screen,
 )
 from pbsync.model import TASK_DEFAULTS, TASK_FIELDS, TaskState, content_key
 
@@ -382,10 +381,10 @@ def build_tasks(
         for name in missing:
             msg = "missing: it is a [tasks] key field, so every task needs it"
             problems.append(Problem(row.file, msg, row.line, name))
-        unstorable = find_unstorable(row.info)
+        unstorable, big = screen(row.info)
         if unstorable is not None:
             problems.append(Problem(row.file, unstorable[1], row.line, unstorable[0]))
-        elif not bad and may_exceed(row.info):
+        elif not bad and big:
             too_big = body_problem(_task_body(row.info, attrs), "the task's body", "")
             if too_big is not None:
                 problems.append(Problem(row.file, too_big[1], row.line, too_big[0]))

@@ -31,6 +31,10 @@ __all__ = ["ReadTasks", "read_against", "task_info", "task_of", "task_settings"]
 
 log = logging.getLogger(__name__)
 
+#: the four settings a task file may set, and PYBOSSA's defaults for them
+_SETTINGS = tuple(TASK_DEFAULTS)
+_N_ANSWERS, _PRIORITY_0, _QUORUM, _CALIBRATION = TASK_DEFAULTS.values()
+
 
 def task_info(row: Mapping[str, Any]) -> dict[str, Any]:
     """A task row's info as pbsync compares it (a non-object info as `{"value": info}`)."""
@@ -40,10 +44,13 @@ def task_info(row: Mapping[str, Any]) -> dict[str, Any]:
 
 def task_settings(row: Mapping[str, Any]) -> tuple[int, float, int, int]:
     """A task row's `n_answers`, `priority_0`, `quorum`, `calibration` (defaults filled in)."""
-    n_answers, priority_0, quorum, calibration = (
-        row[k] if row.get(k) is not None else v for k, v in TASK_DEFAULTS.items()
+    n_answers, priority_0, quorum, calibration = map(row.get, _SETTINGS)
+    return (
+        int(_N_ANSWERS if n_answers is None else n_answers),
+        float(_PRIORITY_0 if priority_0 is None else priority_0),
+        int(_QUORUM if quorum is None else quorum),
+        int(_CALIBRATION if calibration is None else calibration),
     )
-    return int(n_answers), float(priority_0), int(quorum), int(calibration)
 
 
 def task_of(row: Mapping[str, Any], key: str | None = None) -> TaskState:
@@ -118,10 +125,13 @@ def _equal(
     mine: TaskState, info: dict[str, Any], text: str | None, settings: tuple[Any, ...]
 ) -> bool:
     """`same` on info and on each setting, the folder's task against a server row's values."""
-    values = (mine.n_answers, mine.priority_0, mine.quorum, mine.calibration)
-    ours = (d if v is None else v for v, d in zip(values, TASK_DEFAULTS.values(), strict=True))
-    if not all(_same_number(a, b) for a, b in zip(ours, settings, strict=True)):
-        return False
+    ours = (mine.n_answers, mine.priority_0, mine.quorum, mine.calibration)
+    if ours != settings or bool in map(type, ours):
+        # equal as numbers is `same` unless a bool takes part (never on the server's side: its
+        # settings are made numbers); unequal may still be `same` for an unset (None) one
+        values = (d if v is None else v for v, d in zip(ours, TASK_DEFAULTS.values(), strict=True))
+        if not all(_same_number(a, b) for a, b in zip(values, settings, strict=True)):
+            return False
     if text is not None:
         return True  # the identity is the hash of this very text: the infos are the same text
     if mine.info != info:

@@ -125,3 +125,10 @@ def test_packed_fingerprints_round_trip_and_unpack_only_when_read() -> None:
 def test_a_damaged_packed_line_is_left_out() -> None:
     packed = PackedFingerprints("k1 f1\nbroken\nk2 f2\n")
     assert dict(packed) == {"k1": "f1", "k2": "f2"}
+
+
+@pytest.mark.parametrize(("value", "equal"), [(True, False), (None, True), (30.0, True)])
+def test_a_setting_of_the_folder_is_compared_as_same_does(value: Any, equal: bool) -> None:
+    # the server's 30 (PYBOSSA's default): True is not 30 or 1; unset is the default
+    read = read_against([row(4, {"url": "a"}, n_answers=30)], [mine({"url": "a"}, n_answers=value)])
+    assert (read.same != {}) is equal
