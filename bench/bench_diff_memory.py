@@ -11,7 +11,7 @@ diff finds the project in sync (exit 0, checked). Then, alternately for `--round
 - the bare paged fetch: a child process that walks the same task pages with `requests`
   (keep-alive session, keyset `last_id`, 100 a page), decoding each page and keeping nothing.
 
-Each child's peak RSS comes from `os.wait4` (its own rusage, not the server's); times are wall
+Each child's peak RSS comes from GNU time (`os.wait4`'s rusage without it); times are wall
 clock from spawn to exit, so both include interpreter start-up. Printed: medians, and the ratio
 diff / bare fetch. Also: the requests a presenter-only `pbsync push` and a `--refresh` push spend
 on the same project, and a presenter save in a watch (P3's engine part).
@@ -34,6 +34,7 @@ from pbsync.server.schema import PROJECT, TASK
 from pbsync.server.store import Store, now_iso
 
 SHORT = "benchsync"
+GNU_TIME = "/usr/bin/time"
 
 #: the bare paged fetch, run as `python -c`: endpoint, key, project id in argv
 BARE_FETCH = """
@@ -88,12 +89,22 @@ def fill(db: Path, url: str, folder: Path, n: int) -> int:
 
 
 def measure(cmd: list[str]) -> tuple[float, float, int]:
-    """(seconds, peak RSS in MB, exit status) of a child process."""
-    started = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return time.monotonic() - started, usage.ru_maxrss / 1024, proc.returncode
+    """(seconds, peak RSS in MB, exit status) of a child process.
+
+    The peak comes from GNU time (`/usr/bin/time -f %M`) when installed: a child's own
+    `ru_maxrss` from `os.wait4` also counts the pages it shared with this process before its
+    exec (some 55 MB here), which would hide a small child's figure.
+    """
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        timed = [GNU_TIME, "-f", "%M", "-o", rss.name, *cmd] if os.path.exists(GNU_TIME) else cmd
+        started = time.monotonic()
+        proc = subprocess.Popen(timed, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.monotonic() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        text = rss.read().strip().splitlines()
+        kilobytes = int(text[-1]) if timed is not cmd and text else usage.ru_maxrss
+    return seconds, kilobytes / 1024, proc.returncode
 
 
 def bench_diff(url: str, folder: Path, project_id: int, rounds: int) -> None:
