@@ -368,16 +368,8 @@ def build_tasks(
     problems: list[Problem] = []
     seen: dict[str, str] = {}
     for row in rows:
-        attrs = dict(defaults)
-        bad = False
-        for name, raw in row.attrs.items():
-            value, error = check_attribute(name, raw)
-            if error:
-                problems.append(Problem(row.file, error, row.line, name))
-                bad = True
-            else:
-                attrs[name] = value
-        missing = [k for k in key_fields if k not in row.info]
+        attrs, bad = _attributes(row, defaults, problems) if row.attrs else (defaults, False)
+        missing = [k for k in key_fields if k not in row.info] if key_fields else ()
         for name in missing:
             msg = "missing: it is a [tasks] key field, so every task needs it"
             problems.append(Problem(row.file, msg, row.line, name))
@@ -401,6 +393,22 @@ def build_tasks(
         seen[key] = source
         tasks.append(TaskState(key=key, info=row.info, source=source, **attrs))
     return tuple(tasks), problems
+
+
+def _attributes(
+    row: TaskRow, defaults: Mapping[str, Any], problems: list[Problem]
+) -> tuple[Mapping[str, Any], bool]:
+    """The task's settings: `defaults` with the row's own on top; whether one was wrong."""
+    attrs = dict(defaults)
+    bad = False
+    for name, raw in row.attrs.items():
+        value, error = check_attribute(name, raw)
+        if error:
+            problems.append(Problem(row.file, error, row.line, name))
+            bad = True
+        else:
+            attrs[name] = value
+    return attrs, bad
 
 
 def _task_body(info: dict[str, Any], attrs: Mapping[str, Any]) -> dict[str, Any]:
