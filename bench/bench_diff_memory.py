@@ -120,8 +120,10 @@ def bench_diff(url: str, folder: Path, project_id: int, rounds: int) -> None:
     b_time = statistics.median(s for s, _m, _c in bares)
     d_rss = max(m for _s, m, _c in diffs)
     b_rss = max(m for _s, m, _c in bares)
-    print(f"pbsync diff:       {d_time:6.2f} s  peak RSS {d_rss:6.1f} MB  (median of {rounds})")
-    print(f"bare paged fetch:  {b_time:6.2f} s  peak RSS {b_rss:6.1f} MB")
+    d_all = " ".join(f"{s:.2f}" for s, _m, _c in diffs)
+    b_all = " ".join(f"{s:.2f}" for s, _m, _c in bares)
+    print(f"pbsync diff:       {d_time:6.2f} s  peak RSS {d_rss:6.1f} MB  (median of {d_all})")
+    print(f"bare paged fetch:  {b_time:6.2f} s  peak RSS {b_rss:6.1f} MB  (median of {b_all})")
     print(f"diff / bare fetch: {d_time / b_time:.2f}x time")
 
 
