@@ -115,16 +115,20 @@ class ReadManager(Generic[R]):
         For bulk reads that change nothing: a resource keeps a copy of what it loaded, to tell
         what changed, which costs time and memory over a 100,000-task project.
         """
-        query = _query(filters)
-        limit = int(query.pop("limit", MAX_PAGE_SIZE))
-        last_id = query.pop("last_id", None)
-        pages = iter_pages(self._list, query, limit=limit, last_id=last_id, what=f"GET {self.path}")
-        for page in pages:
+        for page in self.pages(**filters):
             # emptied as it is consumed: the loop variable would otherwise keep this page alive
             # while the next one is fetched (two pages in memory instead of one)
             page.reverse()
             while page:
                 yield page.pop()
+
+    def pages(self, **filters: Any) -> Iterator[list[dict[str, Any]]]:
+        """As `rows`, a page (a list of rows) at a time (`pbclient.pagination.read_ahead`
+        fetches the next page while the caller works on this one)."""
+        query = _query(filters)
+        limit = int(query.pop("limit", MAX_PAGE_SIZE))
+        last_id = query.pop("last_id", None)
+        return iter_pages(self._list, query, limit=limit, last_id=last_id, what=f"GET {self.path}")
 
     def _list(self, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """One list request; its rows checked against the resource's shape."""

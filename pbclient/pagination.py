@@ -11,12 +11,14 @@ a server that ignores `last_id` would otherwise be asked for the same page forev
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from pbclient.errors import UnexpectedAnswerError
 
-__all__ = ["MAX_PAGE_SIZE", "iter_pages"]
+__all__ = ["MAX_PAGE_SIZE", "iter_pages", "read_ahead"]
 
 log = logging.getLogger(__name__)
 
@@ -96,3 +98,49 @@ def _forward(page: list[dict[str, Any]], cursor: int | None, what: str) -> int:
             )
         previous = row_id
     return int(page[-1]["id"])
+
+
+def read_ahead(
+    pages: Iterator[list[dict[str, Any]]], depth: int = 2
+) -> Iterator[list[dict[str, Any]]]:
+    """Yield the pages of `pages` while a thread already fetches the next ones.
+
+    A keyset walk cannot ask for page n+1 before page n is read (its cursor is page n's last
+    id), but it need not wait for the caller to be done with page n: the server works on the
+    next page while the caller works on this one. At most `depth` pages wait in memory. An error
+    of the walk is raised here, where the page would have been; a caller that stops early stops
+    the thread at its next page (the request in flight ends on its own).
+    """
+    waiting: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                waiting.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def walk() -> None:
+        try:
+            for page in pages:
+                if not put(("page", page)):
+                    return
+            put(("end", None))
+        except BaseException as exc:  # handed to the caller's thread, raised there
+            put(("error", exc))
+
+    thread = threading.Thread(target=walk, name="pbclient-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = waiting.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()

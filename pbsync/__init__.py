@@ -121,12 +121,18 @@ def plan(
     env: str | None = None,
     target: str | None = None,
     dedupe: bool = False,
+    refresh: bool = True,
 ) -> Plan:
     """What a push of `project` (a folder or a loaded project) to `client`'s server would do.
 
     Identities the server holds more than once are in `Plan.duplicates` (whatever the options);
     the copies an unfinished push from this folder left (`.pbsync/push-in-progress.json`) are
     planned for deletion, and with `dedupe` every extra copy is.
+
+    With `refresh` (the default, as `diff` does) every part of the project is read and compared.
+    Without it, the parts the folder holds exactly as the last recorded sync left them are
+    neither read nor compared (`pbsync.sync.scope` says when; `Plan.unread` names them): a push
+    of a presenter edit reads the project, not the task pages.
 
     Args:
         project: a folder path or a `LocalProject`.
@@ -137,6 +143,7 @@ def plan(
         target: the server's name in `.pbsync/state.json` (default: the client's endpoint).
         dedupe: delete the extra copies of every identity the server holds more than once
             (the lowest id stays; a task with task runs is never deleted).
+        refresh: read and compare everything (False: only what changed since the last sync).
 
     Raises:
         pbsync.errors.ValidationError: the folder is invalid.
@@ -152,25 +159,42 @@ def plan(
     from pbsync.sync.marker import load_unfinished
     from pbsync.sync.record import load_record
     from pbsync.sync.remote import RemoteProject
+    from pbsync.sync.scope import confirm_scope, read_scope, scoped_plan, unread_left_out
 
     local = _loaded(project, env)
-    state = local.state
-    short_name = state.project.short_name
-    remote = RemoteProject.fetch(client, short_name, tasks=state.tasks is not None, owner=True)
-    if remote is None:
-        # a wrong key or none hides an unpublished project: say so rather than plan to create it
-        explain_missing(client, short_name)
+    short_name = local.state.project.short_name
     where = target or client.endpoint
     previous = load_record(local.folder, where, short_name)
-    unfinished = None
-    if remote is not None:
-        unfinished = load_unfinished(local.folder, where, short_name)
+    unfinished = load_unfinished(local.folder, where, short_name)
+    scope = read_scope(
+        local.state,
+        previous,
+        refresh=refresh,
+        prune=prune,
+        dedupe=dedupe,
+        unfinished=unfinished is not None,
+    )
+    row = RemoteProject.project_row(client, short_name, owner=True)
+    scope = confirm_scope(scope, local.state, previous, row)
+    log.debug("push reads %s", scope)
+    remote = None
+    if row is None:
+        # a wrong key or none hides an unpublished project: say so rather than plan to create it
+        explain_missing(client, short_name)
+        unfinished = None
+    else:
+        tasks = scope.tasks and local.state.tasks is not None
+        remote = RemoteProject.around(
+            client, row, helping=scope.helping, tasks=tasks, against=local.state
+        )
         if unfinished is not None and unfinished.project_id not in (None, remote.project_id):
             unfinished = None  # it was another project of that name (deleted and made again)
+    state = unread_left_out(local.state, scope)
     options: dict[str, Any] = {"previous": previous, "dedupe": dedupe, "unfinished": unfinished}
     result = informed_plan(client, state, remote, prune=prune, force=force, **options)
     if remote is None:
         result = _note_other_names(result, local.folder, where)
+    result = scoped_plan(result, scope)
     # pages that name another project than this push's (pbsync.folder.links)
     return dataclasses.replace(result, notes=(*result.notes, *name_warnings(local)))
 
@@ -224,13 +248,19 @@ class PushJob:
         from pbsync.sync.actions import Unfinished
         from pbsync.sync.apply import apply
         from pbsync.sync.marker import clear_unfinished, mark_unfinished
-        from pbsync.sync.record import record_of, save_record
+        from pbsync.sync.record import load_record, record_of, save_record
+        from pbsync.sync.scope import keep_unread
 
         if self.done:
             raise RuntimeError("this push was applied or cancelled already")
         self.done = True
         plan, folder, short_name = self.plan, self.local.folder, self.plan.short_name
-        began = Unfinished(plan.project_id, plan.last_task_id or 0, plan.last_helping_id or 0)
+        # a part the plan did not read gets no create: none of its copies can be this push's
+        began = Unfinished(
+            plan.project_id,
+            None if "tasks" in plan.unread else plan.last_task_id or 0,
+            None if "helping materials" in plan.unread else plan.last_helping_id or 0,
+        )
 
         def mark() -> None:
             mark_unfinished(folder, self.target, short_name, began)
@@ -240,7 +270,13 @@ class PushJob:
             plan, self.client, reporter=reporter, dry_run=dry_run, spent=spent, before_writes=mark
         )
         if not dry_run:
-            record = record_of(self.local.state, project_id=report.project_id)
+            state = self.local.state
+            if "tasks" in plan.unread:
+                state = dataclasses.replace(state, tasks=None)  # as recorded: kept below
+            record = record_of(state, project_id=report.project_id)
+            if plan.unread:
+                previous = load_record(folder, self.target, short_name)
+                record = keep_unread(record, previous, plan)
             save_record(folder, self.target, short_name, record)
             clear_unfinished(folder, self.target, short_name)
         return report
@@ -266,6 +302,7 @@ def start_push(
     env: str | None = None,
     target: str | None = None,
     dedupe: bool = False,
+    refresh: bool = False,
 ) -> Iterator[PushJob]:
     """Lock the folder for a push and plan it; the job applies it (or not) inside the block.
 
@@ -273,6 +310,8 @@ def start_push(
 
     Args:
         project, client, prune, force, env, target, dedupe: as for `plan`.
+        refresh: read and compare every part of the project (default: only the parts the
+            folder changed since the last recorded sync, `pbsync.sync.scope`).
 
     Raises:
         pbsync.errors.PbsyncError: another push is running in this folder.
@@ -294,7 +333,15 @@ def start_push(
     job: PushJob | None = None
     try:
         before, started = client.stats.total, time.monotonic()
-        planned = plan(local, client, prune=prune, force=force, target=target, dedupe=dedupe)
+        planned = plan(
+            local,
+            client,
+            prune=prune,
+            force=force,
+            target=target,
+            dedupe=dedupe,
+            refresh=refresh,
+        )
         job = PushJob(local, client, target or client.endpoint, planned, before)
         job.planning_seconds = time.monotonic() - started
         yield job
@@ -316,8 +363,13 @@ def push(
     reporter: Reporter | None = None,
     confirm: Callable[[Plan], bool] | None = None,
     dedupe: bool = False,
+    refresh: bool = False,
 ) -> Report:
     """Make the server match the folder: plan, then apply, then record the sync.
+
+    Only the parts the folder changed since the last recorded sync are read (the project row
+    always; helping materials, task pages when they changed: `pbsync.sync.scope`); `refresh`
+    reads and compares everything.
 
     Copies of an identity that appeared while the push created (another push of a copy of the
     folder, a lost answer) are deleted after creating, keeping the lowest id (`report.duplicates`
@@ -325,6 +377,7 @@ def push(
 
     Args:
         project, client, prune, force, env, target, dedupe: as for `plan`.
+        refresh: as for `start_push`.
         dry_run: plan and report, send no write.
         reporter: progress callbacks.
         confirm: decides, given the plan, whether to go on; False cancels (nothing sent).
@@ -337,9 +390,8 @@ def push(
         pbsync.errors.ConflictError, pbsync.errors.UnsafeOperationError: refused (nothing sent).
         pbsync.errors.PbsyncError: another push is running in this folder.
     """
-    with start_push(
-        project, client, prune=prune, force=force, env=env, target=target, dedupe=dedupe
-    ) as job:
+    options = {"prune": prune, "force": force, "dedupe": dedupe, "refresh": refresh}
+    with start_push(project, client, env=env, target=target, **options) as job:
         if confirm is not None and not confirm(job.plan):
             return job.cancel(dry_run=dry_run)
         return job.apply(reporter=reporter, dry_run=dry_run)

@@ -54,9 +54,13 @@ TASK_DEFAULTS: Mapping[str, Any] = {
 }
 
 
+#: one encoder for every call: `json.dumps` with options builds a new one each time
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: Any) -> str:
     """Serialise `value` deterministically (sorted keys, no spaces, UTF-8 kept)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)
 
 
 def content_key(info: Mapping[str, Any], key_fields: tuple[str, ...] = ()) -> str:
@@ -101,7 +105,7 @@ class HelpingMaterialState:
     source: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskState:
     """One task. `key` is its identity (see `content_key`); `source` is "tasks.csv:12" locally."""
 
@@ -119,7 +123,12 @@ class TaskState:
 
 @dataclass(frozen=True)
 class ProjectState:
-    """A whole project: fields, helping materials and tasks (None: tasks not managed/fetched)."""
+    """A whole project: fields, helping materials and tasks (None: tasks not managed/fetched).
+
+    `same_tasks` (the server's side, read against a folder: `pbsync.sync.remote_tasks`) maps
+    the identity of each task the server holds exactly as the folder does to its id; those
+    tasks are not in `tasks`, which holds the server's other tasks whole.
+    """
 
     project: ProjectFields
     helping_materials: tuple[HelpingMaterialState, ...] = ()
@@ -127,3 +136,4 @@ class ProjectState:
     task_key_fields: tuple[str, ...] = ()
     project_id: int | None = None
     remote_info: Mapping[str, Any] | None = None
+    same_tasks: Mapping[str, int] = field(default_factory=dict)

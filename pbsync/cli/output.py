@@ -163,6 +163,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         "blocked": [{"item": b.item, "reason": b.reason} for b in plan.blocked],
         "duplicates": [d.to_json() for d in plan.duplicates],
         "notes": list(plan.notes),
+        "unread": list(plan.unread),
     }
 
 
@@ -295,6 +296,17 @@ def render_plan(console: Console, plan: Plan, *, all_tasks: bool = False) -> Non
         console.print(f"  [yellow]... and {len(plan.duplicates) - LIST_ITEMS} more duplicates[/]")
     for note in plan.notes:
         console.print(f"  [dim]note: {escape(note)}[/]")
+    if plan.unread:
+        console.print(f"  [dim]{escape(unread_line(plan))}[/]")
+
+
+def unread_line(plan: Plan) -> str:
+    """What a push did not compare, and how to make it compare: "tasks not read: ..."."""
+    parts = " and ".join(plan.unread)
+    return (
+        f"{parts} not read: unchanged in the folder since the last sync (push --refresh "
+        "compares them with the server)"
+    )
 
 
 def _counts_line(plan: Plan) -> str:

@@ -100,6 +100,12 @@ def diff(ctx: click.Context, directory: Path, all_tasks: bool, as_json: bool) ->
     help="Delete extra copies of tasks and helping materials the server holds twice (the "
     "lowest id stays; never a task with task runs).",
 )
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Read and compare the whole project, task pages included (default: only the parts "
+    "changed in the folder since the last sync).",
+)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask before deleting or publishing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan and the report as JSON.")
 @global_options
@@ -111,10 +117,16 @@ def push(
     prune: bool,
     force: bool,
     dedupe: bool,
+    refresh: bool,
     yes: bool,
     as_json: bool,
 ) -> None:
-    """Make the server match the folder (creates the project when missing)."""
+    """Make the server match the folder (creates the project when missing).
+
+    A push reads only what it needs: the project always, the helping materials when a helping
+    file changed, the task pages when the tasks changed since the last sync (or with --refresh,
+    --prune, --dedupe, or no record of a sync with this server). `diff` reads everything.
+    """
     opts: GlobalOptions = ctx.obj
     out, err = consoles(as_json, opts.verbosity < 0)
     local = pbsync.load(directory, env=opts.env)  # validate everything before connecting
@@ -124,7 +136,13 @@ def push(
         with (
             connection(ctx, err, reporter) as conn,
             pbsync.start_push(
-                local, conn.client, prune=prune, force=force, target=conn.target, dedupe=dedupe
+                local,
+                conn.client,
+                prune=prune,
+                force=force,
+                target=conn.target,
+                dedupe=dedupe,
+                refresh=refresh,
             ) as job,
         ):
             plan = job.plan

@@ -34,6 +34,7 @@ __all__ = [
     "find_unstorable",
     "may_exceed",
     "parse_float",
+    "screen",
     "too_deep",
     "unstorable_number",
     "unstorable_reason",
@@ -144,6 +145,17 @@ def _flat_texts(value: Any) -> list[str] | None:
         elif kind is not int and kind is not bool and item is not None:
             return None
     return texts
+
+
+def screen(value: Any) -> tuple[tuple[str, str] | None, bool]:
+    """`(find_unstorable(value), may_exceed(value))`, a flat row's texts gathered once."""
+    texts = _flat_texts(value)
+    if texts is None:
+        return find_unstorable(value), True
+    joined = "".join(texts)
+    if _BAD.search(joined) is not None:
+        return find_unstorable(value), True
+    return None, len(joined) * 12 + 64 * len(texts) + 1024 > MAX_BODY_BYTES
 
 
 def may_exceed(value: Any) -> bool:

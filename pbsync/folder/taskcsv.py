@@ -9,18 +9,26 @@ which PYBOSSA stored as a string; pbsync sends the object): see `_info_cell`.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import logging
+import re
+from collections.abc import Iterator
 from typing import Any
 
 from pbsync.errors import Problem
 from pbsync.folder.storable import parse_float
 from pbsync.folder.taskfiles import TaskRow, header_problems, split_reserved
+from pbsync.model import TASK_FIELDS
 
 __all__ = ["INFO_COLUMN", "csv_delimiter", "read_csv", "read_tsv"]
 
 log = logging.getLogger(__name__)
+
+#: a line with its end (\r\n, \r or \n, as `io.StringIO(newline="")` splits), or the last one
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+_RESERVED = frozenset(TASK_FIELDS)
+#: the attributes of a row that sets none (shared: rows are read, never changed)
+_NO_ATTRS: dict[str, Any] = {}
 
 #: the column whose JSON object is a task's whole info (pbs's `info`)
 INFO_COLUMN = "info"
@@ -72,26 +80,32 @@ def read_csv(
         delimiter, problem = csv_delimiter(text, relname)
         if problem is not None:
             return [], [problem]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(_lines(text), delimiter=delimiter, strict=True)
     rows: list[TaskRow] = []
     problems: list[Problem] = []
     header: list[str] | None = None
+    reserved = False
     start = 1
     try:
         for cells in reader:
             line, start = start, reader.line_num + 1
-            if not any(c.strip() for c in cells):
+            if not "".join(cells).strip():
                 continue  # blank line
             if header is None:
                 header = cells
                 problems += header_problems(header, relname, line)
+                reserved = not _RESERVED.isdisjoint(header)
                 continue
             if len(cells) != len(header):
                 msg = f"row has {len(cells)} cells but the header has {len(header)}"
                 problems.append(Problem(relname, msg, line))
                 continue
-            info, attrs = split_reserved(dict(zip(header, cells, strict=True)))
-            attrs = {k: v for k, v in attrs.items() if v.strip() != ""}
+            row = dict(zip(header, cells, strict=True))
+            if reserved:
+                info, attrs = split_reserved(row)
+                attrs = {k: v for k, v in attrs.items() if v.strip() != ""} or _NO_ATTRS
+            else:  # most files: no reserved column, nothing to split
+                info, attrs = row, _NO_ATTRS
             found = _info_cell(info, relname, line)
             if isinstance(found, Problem):
                 problems.append(found)
@@ -102,6 +116,11 @@ def read_csv(
     if header is None:
         problems.append(Problem(relname, "no header row (the first row names the info fields)", 1))
     return rows, problems
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of `text` one at a time: a StringIO would hold a copy four bytes a character."""
+    return (match.group() for match in _LINE.finditer(text))
 
 
 def _info_cell(info: dict[str, Any], relname: str, line: int) -> dict[str, Any] | Problem:

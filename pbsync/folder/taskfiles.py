@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pbsync.errors import Problem
-from pbsync.folder.storable import body_problem, find_unstorable, may_exceed
+from pbsync.folder.storable import body_problem, screen
 from pbsync.model import TASK_DEFAULTS, TASK_FIELDS, TaskState, content_key
 
 __all__ = [
@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 _INT_TEXT = re.compile(r"^[+-]?\d+$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskRow:
     """One task as read: `info` without reserved keys, `attrs` the raw reserved values."""
 
@@ -143,23 +143,15 @@ def build_tasks(
     problems: list[Problem] = []
     seen: dict[str, str] = {}
     for row in rows:
-        attrs = dict(defaults)
-        bad = False
-        for name, raw in row.attrs.items():
-            value, error = check_attribute(name, raw)
-            if error:
-                problems.append(Problem(row.file, error, row.line, name))
-                bad = True
-            else:
-                attrs[name] = value
-        missing = [k for k in key_fields if k not in row.info]
+        attrs, bad = _attributes(row, defaults, problems) if row.attrs else (defaults, False)
+        missing = [k for k in key_fields if k not in row.info] if key_fields else ()
         for name in missing:
             msg = "missing: it is a [tasks] key field, so every task needs it"
             problems.append(Problem(row.file, msg, row.line, name))
-        unstorable = find_unstorable(row.info)
+        unstorable, big = screen(row.info)
         if unstorable is not None:
             problems.append(Problem(row.file, unstorable[1], row.line, unstorable[0]))
-        elif not bad and may_exceed(row.info):
+        elif not bad and big:
             too_big = body_problem(_task_body(row.info, attrs), "the task's body", "")
             if too_big is not None:
                 problems.append(Problem(row.file, too_big[1], row.line, too_big[0]))
@@ -176,6 +168,22 @@ def build_tasks(
         seen[key] = source
         tasks.append(TaskState(key=key, info=row.info, source=source, **attrs))
     return tuple(tasks), problems
+
+
+def _attributes(
+    row: TaskRow, defaults: Mapping[str, Any], problems: list[Problem]
+) -> tuple[Mapping[str, Any], bool]:
+    """The task's settings: `defaults` with the row's own on top; whether one was wrong."""
+    attrs = dict(defaults)
+    bad = False
+    for name, raw in row.attrs.items():
+        value, error = check_attribute(name, raw)
+        if error:
+            problems.append(Problem(row.file, error, row.line, name))
+            bad = True
+        else:
+            attrs[name] = value
+    return attrs, bad
 
 
 def _task_body(info: dict[str, Any], attrs: Mapping[str, Any]) -> dict[str, Any]:

@@ -202,8 +202,10 @@ class Unfinished:
     """
 
     project_id: int | None
-    last_task_id: int
-    last_helping_id: int
+    #: None: that push read no tasks and created none (a push of project fields only)
+    last_task_id: int | None
+    #: None: that push read no helping materials and created none
+    last_helping_id: int | None
     started: str = ""
 
 
@@ -286,6 +288,9 @@ class Plan:
     unfinished: Unfinished | None = None
     #: extra copies are deleted (keeping the lowest id; never a task with runs)
     dedupe: bool = False
+    #: the parts neither read nor compared ("helping materials", "tasks"): the folder's are
+    #: as last synced (`pbsync.sync.scope`)
+    unread: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +25,7 @@ from pbsync.model import (
 )
 
 __all__ = [
+    "PackedFingerprints",
     "SyncRecord",
     "fingerprint",
     "helping_fingerprint",
@@ -99,6 +100,55 @@ def helping_fingerprint(material: HelpingMaterialState, info_keys: list[str] | N
     return fingerprint([material.sha256, media, material.priority, info])
 
 
+class PackedFingerprints(Mapping[str, str]):
+    """Task key -> fingerprint, kept as one string ("key fingerprint" lines, sorted by key)
+    until a value is asked for.
+
+    A record holds a fingerprint for every task: 100,000 of them read as a dict are 200,000
+    strings (some 25 MB), which a diff or a push of project fields alone never looks at. The
+    packed text is also how state.json stores them, and two records of the same tasks pack to
+    the same text (`packed`), which is how a push tells that the folder's tasks did not change.
+    """
+
+    __slots__ = ("_unpacked", "packed")
+
+    def __init__(self, packed: str = "") -> None:
+        self.packed = packed
+        self._unpacked: dict[str, str] | None = None
+
+    @classmethod
+    def of(cls, fingerprints: Mapping[str, str]) -> PackedFingerprints:
+        """Pack a mapping (returned as it is when already packed)."""
+        if isinstance(fingerprints, PackedFingerprints):
+            return fingerprints
+        return cls("".join(f"{k} {v}\n" for k, v in sorted(fingerprints.items())))
+
+    def _items(self) -> dict[str, str]:
+        if self._unpacked is None:
+            pairs = (line.split(" ", 1) for line in self.packed.splitlines())
+            self._unpacked = {p[0]: p[1] for p in pairs if len(p) == 2}
+        return self._unpacked
+
+    def __getitem__(self, key: str) -> str:
+        return self._items()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items())
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PackedFingerprints):
+            return self.packed == other.packed
+        return isinstance(other, Mapping) and self._items() == dict(other.items())
+
+    __hash__ = None  # type: ignore[assignment]  # a mapping: compared by content
+
+    def __repr__(self) -> str:
+        return f"PackedFingerprints({self.packed.count(chr(10))} tasks)"
+
+
 @dataclass(frozen=True)
 class SyncRecord:
     """Fingerprints of a project as last synced.
@@ -106,7 +156,7 @@ class SyncRecord:
     Attributes:
         project: flattened project key (see `project_values`) -> fingerprint.
         helping: helping material name -> fingerprint (`helping_fingerprint`).
-        tasks: task key -> fingerprint (`task_fingerprint`).
+        tasks: task key -> fingerprint (`task_fingerprint`); packed when read from a file.
         files: helping material name -> sha256 of its file as synced (file-backed ones only). A
             material created outside pbsync (web UI, scripts) has no `info.sha256` on the server,
             so this is how the next plan knows the server's file without downloading it.
@@ -128,7 +178,7 @@ class SyncRecord:
             "synced_at": self.synced_at,
             "project": dict(self.project),
             "helping": dict(self.helping),
-            "tasks": dict(self.tasks),
+            "tasks": PackedFingerprints.of(self.tasks).packed,
             "files": dict(self.files),
         }
 
@@ -138,11 +188,18 @@ class SyncRecord:
         return cls(
             project=dict(data.get("project") or {}),
             helping=dict(data.get("helping") or {}),
-            tasks=dict(data.get("tasks") or {}),
+            tasks=_tasks_of(data.get("tasks")),
             files=dict(data.get("files") or {}),
             project_id=data.get("project_id"),
             synced_at=data.get("synced_at"),
         )
+
+
+def _tasks_of(value: Any) -> Mapping[str, str]:
+    """The tasks' fingerprints as a record file holds them: packed text (a dict: as it is)."""
+    if isinstance(value, str):
+        return PackedFingerprints(value)
+    return dict(value) if isinstance(value, Mapping) else {}
 
 
 def record_of(state: ProjectState, *, project_id: int | None = None) -> SyncRecord:

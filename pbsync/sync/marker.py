@@ -10,8 +10,9 @@ runs), and checks again after its own creates (`pbsync.sync.settle`).
 
 The file holds, per target (endpoint and short_name, as in state.json; no secrets), the
 project's id (null: the push was creating it), the highest task and helping material ids the
-server had when the push began, and when it began. An entry left by an older unfinished push is
-kept by the next one that also fails: its lowest ids stand.
+server had when the push began (null: it read none and created none, as a push of project
+fields only does: `pbsync.sync.scope`), and when it began. An entry left by an older
+unfinished push is kept by the next one that also fails: its lowest ids stand.
 """
 
 from __future__ import annotations
@@ -59,12 +60,23 @@ def _entry(raw: Any) -> Unfinished | None:
         project_id = raw.get("project_id")
         return Unfinished(
             project_id=int(project_id) if project_id is not None else None,
-            last_task_id=int(raw.get("last_task_id") or 0),
-            last_helping_id=int(raw.get("last_helping_id") or 0),
+            last_task_id=_id(raw.get("last_task_id", 0)),
+            last_helping_id=_id(raw.get("last_helping_id", 0)),
             started=str(raw.get("started") or ""),
         )
     except (TypeError, ValueError):
         return None
+
+
+def _id(value: Any) -> int | None:
+    # null: that push read and created none of them (a push of project fields only)
+    return None if value is None else int(value or 0)
+
+
+def _lowest(a: int | None, b: int | None) -> int | None:
+    """The lower floor of two pushes; None (created none) counts for nothing."""
+    known = [i for i in (a, b) if i is not None]
+    return min(known) if known else None
 
 
 def load_unfinished(folder: Path | str, endpoint: str, short_name: str) -> Unfinished | None:
@@ -89,8 +101,8 @@ def mark_unfinished(
     if older is not None and older.project_id in (None, unfinished.project_id):
         unfinished = Unfinished(
             project_id=unfinished.project_id,
-            last_task_id=min(older.last_task_id, unfinished.last_task_id),
-            last_helping_id=min(older.last_helping_id, unfinished.last_helping_id),
+            last_task_id=_lowest(older.last_task_id, unfinished.last_task_id),
+            last_helping_id=_lowest(older.last_helping_id, unfinished.last_helping_id),
             started=older.started or unfinished.started,
         )
     pushes[key] = {

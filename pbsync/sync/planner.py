@@ -140,6 +140,7 @@ class _Builder:
 
     def result(self) -> Plan:
         remote_tasks = (self.remote.tasks if self.remote else None) or ()
+        same_ids = self.remote.same_tasks.values() if self.remote else ()
         materials = self.remote.helping_materials if self.remote else ()
         if self.unfinished is not None and self.remote is not None:
             self.notes.append(unfinished_note(self.unfinished))
@@ -157,7 +158,9 @@ class _Builder:
             notes=tuple(self.notes),
             prune=self.prune,
             force=self.force,
-            last_task_id=max((t.id or 0 for t in remote_tasks), default=0),
+            last_task_id=max(
+                max((t.id or 0 for t in remote_tasks), default=0), max(same_ids, default=0)
+            ),
             last_helping_id=max((m.id or 0 for m in materials), default=0),
             duplicates=tuple(self.duplicates),
             task_key_fields=self.local.task_key_fields,
@@ -172,6 +175,8 @@ class _Builder:
         if self.unfinished is None:
             return lambda _id: False
         floor = self.unfinished.last_task_id if kind == "task" else self.unfinished.last_helping_id
+        if floor is None:  # that push created none of them
+            return lambda _id: False
         return lambda copy_id: copy_id > floor
 
     def _drift(self, item: str, name: str, local: Any, remote: Any, previous: str | None) -> bool:
@@ -233,7 +238,8 @@ class _Builder:
             missing.append("a task presenter (presenter.html)")
         remote_tasks = self.remote.tasks if self.remote else ()
         unknown = self.remote is not None and remote_tasks is None
-        if not (self.local.tasks or unknown or (remote_tasks and not self.prune)):
+        held = bool(remote_tasks) or bool(self.remote and self.remote.same_tasks)
+        if not (self.local.tasks or unknown or (held and not self.prune)):
             missing.append("at least one task")
         if missing:
             problem = Problem(
@@ -362,11 +368,14 @@ class _Builder:
             return
         key_fields = self.local.task_key_fields
         remote_tasks = self.remote.tasks or () if self.remote else ()
+        same_tasks = self.remote.same_tasks if self.remote else {}
         remote_by_key, copies = group_copies(
             remote_tasks, lambda t: content_key(t.info, key_fields)
         )
         new: list[TaskState] = []
         for task in self.local.tasks:
+            if task.key in same_tasks:
+                continue  # the server holds it as the folder does
             theirs = remote_by_key.pop(task.key, None)
             if theirs is None:
                 new.append(task)
@@ -375,7 +384,7 @@ class _Builder:
         for start in range(0, len(new), TASK_BATCH):
             self.actions.append(CreateTasks(tuple(new[start : start + TASK_BATCH])))
         unwanted = list(remote_by_key.values())
-        sources = {task.key: task.source for task in self.local.tasks}
+        sources = {task.key: task.source for task in self.local.tasks} if copies else {}
         wanted = self._wanted("task")
         for key, group in sorted(copies.items(), key=lambda item: _by_id(item[1][0])):
             if key not in sources and self.prune:

@@ -45,8 +45,9 @@ log = logging.getLogger(__name__)
 STATE_DIR = ".pbsync"
 STATE_FILE = "state.json"
 LOCK_FILE = "push.lock"
-#: 2: numbers fingerprinted as ints when whole (1: as floats, which merged ints above 2**53)
-FORMAT_VERSION = 2
+#: 2: numbers fingerprinted as ints when whole (1: as floats, which merged ints above 2**53);
+#: 3: the tasks' fingerprints packed in one string (`PackedFingerprints`), read only when used
+FORMAT_VERSION = 3
 
 
 def target_key(endpoint: str, short_name: str) -> str:

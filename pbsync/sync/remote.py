@@ -22,15 +22,15 @@ from typing import Any
 from pbclient.answers import shown
 from pbclient.client import Client
 from pbclient.errors import UnexpectedAnswerError
+from pbclient.pagination import read_ahead
 from pbsync.errors import NotOwnerError
 from pbsync.model import (
-    TASK_DEFAULTS,
     HelpingMaterialState,
     ProjectFields,
     ProjectState,
     TaskState,
-    content_key,
 )
+from pbsync.sync.remote_tasks import read_against, task_of
 
 __all__ = ["RemoteProject", "helping_name", "project_fields"]
 
@@ -84,24 +84,6 @@ def _material(row: Mapping[str, Any]) -> HelpingMaterialState:
     )
 
 
-def _task(row: Mapping[str, Any]) -> TaskState:
-    info = row.get("info")
-    info = info if isinstance(info, dict) else {"value": info}
-    settings: dict[str, Any] = {
-        k: row.get(k) if row.get(k) is not None else v for k, v in TASK_DEFAULTS.items()
-    }
-    return TaskState(
-        key=content_key(info),
-        info=info,
-        n_answers=int(settings["n_answers"]),
-        priority_0=float(settings["priority_0"]),
-        quorum=int(settings["quorum"]),
-        calibration=int(settings["calibration"]),
-        id=row.get("id"),
-        state=row.get("state"),
-    )
-
-
 class RemoteProject:
     """Reads a project from a PYBOSSA server."""
 
@@ -124,10 +106,40 @@ class RemoteProject:
         row = RemoteProject.project_row(client, short_name, owner=owner)
         if row is None:
             return None
+        return RemoteProject.around(client, row, tasks=tasks)
+
+    @staticmethod
+    def around(
+        client: Client,
+        row: Mapping[str, Any],
+        *,
+        helping: bool = True,
+        tasks: bool = True,
+        against: ProjectState | None = None,
+    ) -> ProjectState:
+        """The project of `row` (as `project_row` read it) with the parts asked for.
+
+        Args:
+            client: the client that read `row`.
+            row: the project's row.
+            helping: read the helping materials (False: none, as if the project had none).
+            tasks: read every task (False: `tasks` is None, not fetched).
+            against: the folder's state: its tasks the server holds as they are go into
+                `same_tasks` by id, not whole into `tasks` (`pbsync.sync.remote_tasks`).
+        """
         categories = RemoteProject.categories(client)
         project_id = int(row["id"])
-        materials = RemoteProject.helping_materials(client, project_id)
-        task_states = RemoteProject.tasks(client, project_id) if tasks else None
+        materials = RemoteProject.helping_materials(client, project_id) if helping else ()
+        same: dict[str, int] = {}
+        task_states: tuple[TaskState, ...] | None = None
+        if tasks and against is not None and against.tasks is not None:
+            # the server makes the next page while this one is compared
+            pages = read_ahead(client.tasks.pages(project_id=project_id))
+            rows = (row for page in pages for row in page)
+            read = read_against(rows, against.tasks, against.task_key_fields)
+            task_states, same = tuple(read.others), read.same
+        elif tasks:
+            task_states = RemoteProject.tasks(client, project_id)
         fields = project_fields(row, {v: k for k, v in categories.items()})
         return ProjectState(
             project=fields,
@@ -135,6 +147,7 @@ class RemoteProject:
             tasks=task_states,
             project_id=project_id,
             remote_info=dict(fields.info),
+            same_tasks=same,
         )
 
     @staticmethod
@@ -161,7 +174,7 @@ class RemoteProject:
     @staticmethod
     def tasks(client: Client, project_id: int) -> tuple[TaskState, ...]:
         """The project's tasks (keyset, one request per 100, and one more after a full page)."""
-        return tuple(_task(r) for r in client.tasks.rows(project_id=project_id))
+        return tuple(task_of(r) for r in client.tasks.rows(project_id=project_id))
 
     @staticmethod
     def tasks_above(client: Client, project_id: int, after_id: int) -> tuple[TaskState, ...]:
@@ -172,7 +185,7 @@ class RemoteProject:
         leaves `n_task_runs` None: unknown).
         """
         rows = client.tasks.rows(project_id=project_id, last_id=after_id, related=1)
-        return tuple(replace(_task(row), n_task_runs=_runs_sent(row)) for row in rows)
+        return tuple(replace(task_of(row), n_task_runs=_runs_sent(row)) for row in rows)
 
     @staticmethod
     def categories(client: Client) -> dict[str, int]:

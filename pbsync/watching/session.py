@@ -1,7 +1,8 @@
 """One watch's syncs: reload the folder, read only the parts of the server that the edit touched.
 
-A push reads the whole project (one request per 100 tasks) because it knows nothing of the
-server. A watch knows more: after a sync, the server holds what the folder held. So each later
+A push reads the parts of the server its folder changed since the last recorded sync
+(`pbsync.sync.scope`; its first push, or one after `--refresh`, reads everything: one request per
+100 tasks). A watch knows more: after a sync, the server holds what the folder held. So each later
 sync reloads the folder, compares it with the folder as last synced, and for the parts that
 changed (the project's fields and texts, the helping materials, the tasks) reads the server's
 current version, so that a change made meanwhile on the server is seen (drift, or a conflict,
@@ -143,10 +144,10 @@ class WatchSession:
             plan = self._plan(state, parts)
             result = replace(result, plan=plan, notes=plan.notes)
             if plan.empty:
-                self._synced(state, plan.project_id)
+                self._synced(state, plan.project_id, parts)
                 return result
             report = apply(plan, self.client)
-            self._synced(state, report.project_id)
+            self._synced(state, report.project_id, parts)
             return replace(result, report=report)
         finally:
             lock.release()
@@ -227,10 +228,18 @@ class WatchSession:
             self._categories = {v: k for k, v in by_name.items()}
         return self._categories
 
-    def _synced(self, state: ProjectState, project_id: int | None) -> None:
+    def _synced(self, state: ProjectState, project_id: int | None, parts: tuple[str, ...]) -> None:
         self.synced, self.project_id = state, project_id
-        record = record_of(state, project_id=project_id)
-        save_record(self.folder, self.target, state.project.short_name, record)
+        short_name = state.project.short_name
+        previous = None if "tasks" in parts else load_record(self.folder, self.target, short_name)
+        if previous is not None:
+            # the tasks did not change since the last sync recorded them: their fingerprints
+            # stand (100,000 tasks take a second to fingerprint again, at every save)
+            record = record_of(replace(state, tasks=None), project_id=project_id)
+            record = replace(record, tasks=previous.tasks)
+        else:
+            record = record_of(state, project_id=project_id)
+        save_record(self.folder, self.target, short_name, record)
 
     def _lock_path(self) -> Path:
         return lock_path(self.folder)  # refuses a `.pbsync` symlinked out, before any write

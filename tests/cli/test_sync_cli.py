@@ -295,3 +295,20 @@ def test_push_json_counts_every_request_the_server_received(
         tasks.write("".join(f"https://example.org/new{i}.png\n" for i in range(3)))
     counted, received = pushed()
     assert counted == received and local_server.stats.total("POST") == 3
+
+
+@pytest.mark.local_only(reason="counts requests with the local server's stats")
+def test_push_says_what_it_did_not_read_and_refresh_reads_it(  # type: ignore[no-untyped-def]
+    run, folder: Path, local_server: LocalServer
+) -> None:
+    assert run("push", str(folder)).exit_code == 0
+    (folder / "presenter.html").write_text("<p>v2</p>\n", encoding="utf-8")
+    result = run("push", str(folder), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["plan"]["unread"] == ["helping materials", "tasks"]
+    result = run("push", str(folder))
+    assert "tasks not read" in result.stdout and "--refresh" in result.stdout
+    local_server.stats.reset()
+    result = run("push", str(folder), "--refresh")
+    assert result.exit_code == 0 and "not read" not in result.stdout
+    assert local_server.stats.snapshot().get(("GET", "/api/task"), 0) == 1

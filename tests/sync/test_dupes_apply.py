@@ -45,7 +45,7 @@ def test_the_check_costs_one_get_per_100_created_tasks_and_nothing_when_none_wer
     # a new project: no task to fetch, no id to learn; the check reads 100 + 100 + 50
     assert task_reads(local_server) == 3
     local_server.stats.reset()
-    assert pbsync.push(folder, client).writes == 0
+    assert pbsync.push(folder, client, refresh=True).writes == 0
     assert task_reads(local_server) == 3  # the fetch only: nothing created, nothing checked
 
 
