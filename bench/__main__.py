@@ -69,6 +69,9 @@ def p1_sizes(spec: str, rtts: list[float]) -> dict[float, int]:
     if "=" not in spec:
         return dict.fromkeys(rtts, int(spec))
     given = {float(k): int(v) for k, v in (part.split("=") for part in spec.split(","))}
+    missing = [f"{rtt:g}" for rtt in rtts if rtt not in given]
+    if missing:
+        raise SystemExit(f"--p1-tasks gives no size for {', '.join(missing)} ms")
     return {rtt: given[rtt] for rtt in rtts}
 
 
@@ -102,10 +105,10 @@ def run_all(args: argparse.Namespace, tmp: Path) -> tuple[dict[str, Any], dict[s
     notes: dict[str, Any] = {}
     peers = None if args.no_peers else peer_setup.ensure(args.venv_dir)
     notes["peers"] = peers.versions if peers else "skipped (--no-peers)"
-    sizes = p1_sizes(args.p1_tasks, args.rtts)
     with any_server() as server:
         notes["server"] = "pbsync serve (local)" if server.local else "external (not counted)"
         rtts = args.rtts if server.local else [0.0]  # the proxy speaks plain TCP to a local server
+        sizes = p1_sizes(args.p1_tasks, rtts)
         proxy = Proxy(server.url) if server.local and any(args.rtts) else None
         try:
             for rtt in rtts:
