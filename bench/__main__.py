@@ -167,14 +167,14 @@ def commit() -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run, print the table, write the JSON."""
     args = parse(argv)
-    load_before, started = os.getloadavg(), time.time()
+    load_before, started, measured = os.getloadavg(), time.time(), commit()
     with tempfile.TemporaryDirectory(prefix="pbsync-bench-") as tmp:
         results, notes = run_all(args, Path(tmp))
     rows = summarise(results)
     render(rows)
     meta = {
         "command": " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])]),
-        "commit": commit(),
+        "commit": measured,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         "minutes": round((time.time() - started) / 60, 1),
         "cpus": os.cpu_count(),
