@@ -6,7 +6,9 @@ are ~0, which hides exactly what keep-alive and concurrency save. This proxy del
 by one RTT and every chunk by half an RTT in each direction (chunks are pipelined, not serialised).
 
 Run it as `python bench/latency_proxy.py TARGET_HOST TARGET_PORT RTT_MS`: it prints its own port and
-serves until stdin closes.
+serves until stdin closes. Each line written to its stdin sets a new RTT in ms for the connections
+opened after it (answered with `ok`), so a benchmark can set a project up at 0 ms and measure it at
+50 ms through the same address (pbsync's sync record is kept per endpoint).
 """
 
 from __future__ import annotations
@@ -66,15 +68,20 @@ def _serve(client: socket.socket, target: tuple[str, int], rtt: float) -> None:
             thread.join()
 
 
-def serve(target: tuple[str, int], rtt: float) -> int:
-    """Listen on 127.0.0.1:0 in a daemon thread; return the port."""
+def serve(target: tuple[str, int], rtt: float | list[float]) -> int:
+    """Listen on 127.0.0.1:0 in a daemon thread; return the port.
+
+    `rtt` in seconds, or a one-item list whose value a new connection reads when it opens.
+    """
     listener = socket.create_server(("127.0.0.1", 0), backlog=128)
+    current = rtt if isinstance(rtt, list) else [rtt]
 
     def accept() -> None:
         while True:
             client, _ = listener.accept()
             client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            threading.Thread(target=_serve, args=(client, target, rtt), daemon=True).start()
+            args = (client, target, current[0])
+            threading.Thread(target=_serve, args=args, daemon=True).start()
 
     threading.Thread(target=accept, daemon=True).start()
     return int(listener.getsockname()[1])
@@ -82,5 +89,8 @@ def serve(target: tuple[str, int], rtt: float) -> int:
 
 if __name__ == "__main__":
     host, port, rtt_ms = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-    print(serve((host, port), rtt_ms / 1000.0), flush=True)
-    sys.stdin.read()
+    rtt_now = [rtt_ms / 1000.0]
+    print(serve((host, port), rtt_now), flush=True)
+    for line in sys.stdin:
+        rtt_now[0] = float(line) / 1000.0
+        print("ok", flush=True)
