@@ -1,6 +1,6 @@
 """`python -m bench`: pbsync side by side with pbs 3.0.0 and pybossa-client 3.0.0 (issue 13).
 
-Scenarios (see docs/performance.md): P1 initial push, P2 unchanged re-push, P3 presenter-only
+Scenarios (see the README, "Performance"): P1 initial push, P2 unchanged re-push, P3 presenter-only
 edit, P4 diff of a large project, P5 cold start, P6 watch latency, P7 a rate-limited server. Each
 runs for each tool in turn over --rounds rounds, at each round trip of --rtts (added by
 bench/latency_proxy.py); P4, P5 and P7 run at 0 ms only. Prints a table of medians and ratios with

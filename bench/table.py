@@ -2,7 +2,7 @@
 
 Every row is `Row(scenario, measure, rtt, value, unit, target, met)`; `met` is None where the
 issue sets no target. The rows go to the JSON file and are printed as a table (rich) or as
-Markdown (for docs/performance.md).
+Markdown (for the README's Performance section).
 """
 
 from __future__ import annotations
