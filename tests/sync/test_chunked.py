@@ -1,0 +1,120 @@
+"""The settle's read-back in parallel chunks: the rows and requests of one keyset walk."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from pbclient.client import Client
+from pbsync.server import LocalServer
+from pbsync.sync.chunked import chunks, read_chunked
+from pbsync.sync.remote import RemoteProject
+
+SHORT = "pbsynctest_chunked"
+
+
+@pytest.fixture
+def client(endpoint: str, api_key: str, clean_server: None) -> Iterator[Client]:
+    """The admin's client on a clean server."""
+    with Client(endpoint, api_key) as c:
+        yield c
+
+
+def _project(client: Client, suffix: str = "") -> int:
+    body = {"name": f"C{suffix}", "short_name": SHORT + suffix, "description": "d"}
+    return int(client.request("POST", "/api/project", json=body)["id"])
+
+
+def _ids(tasks: tuple[Any, ...]) -> list[int]:
+    return [int(t.id) for t in tasks]
+
+
+@pytest.mark.parametrize(
+    ("after", "known", "workers"),
+    [(0, (1, 10_000), 8), (7, (8, 457), 4), (3, (4, 1_003), 8), (0, (1, 250), 16)],
+)
+def test_chunks_cover_the_range_in_whole_pages(
+    after: int, known: tuple[int, int], workers: int
+) -> None:
+    bounds = chunks(after, known, workers)
+    assert 1 < len(bounds) <= workers
+    assert bounds[0][0] == after and bounds[-1][1] is None
+    for (start, end), (next_start, _) in itertools.pairwise(bounds):
+        assert end == next_start  # no id read twice, none skipped
+        assert end is not None and (end - start) % 100 == 0 and start < end <= known[1]
+    first_end = bounds[0][1]
+    assert first_end is not None and known[1] - bounds[-1][0] <= first_end - after  # balanced
+
+
+def test_chunks_start_at_the_known_range() -> None:
+    # a new project on a server holding a million other tasks: the floor is 0, its tasks' ids
+    # start far above; the first chunk still reads from the floor, the others split the range
+    bounds = chunks(0, (1_000_001, 1_010_000), 8)
+    assert bounds[0] == (0, 1_001_300)
+    assert [b[0] for b in bounds[1:]] == [1_000_000 + k * 1_300 for k in range(1, 8)]
+
+
+@pytest.mark.parametrize(("known", "workers"), [(None, 8), ((1, 100), 8), ((1, 10_000), 1)])
+def test_one_chunk_is_one_walk(known: tuple[int, int] | None, workers: int) -> None:
+    assert chunks(0, known, workers) == [(0, None)]
+
+
+def test_chunks_are_read_at_once() -> None:
+    # each chunk's first page waits for all the others' first pages: read one after the other,
+    # the barrier would break
+    bounds = chunks(0, (1, 400), 4)
+    barrier = threading.Barrier(len(bounds), timeout=10)
+
+    def pages(last_id: int) -> Iterator[list[dict[str, Any]]]:
+        barrier.wait()
+        # a table of ids 1..450, walked from last_id to its end (lazily, as pages come)
+        for start in range(last_id, 450, 100):
+            yield [{"id": i} for i in range(start + 1, min(start + 100, 450) + 1)]
+
+    rows = read_chunked(pages, 0, (1, 400), 4)
+    assert [r["id"] for r in rows] == list(range(1, 451))
+
+
+def test_dense_ids_cost_the_requests_of_one_walk(client: Client, local_server: LocalServer) -> None:
+    project_id = _project(client)
+    created = client.tasks.create_many(project_id, [{"i": i} for i in range(450)])
+    ids = sorted(int(t.id or 0) for t in created)
+    local_server.stats.reset()
+    one_walk = RemoteProject.tasks_above(client, project_id, 0)
+    walk_requests = local_server.stats.total()
+    local_server.stats.reset()
+    chunked = RemoteProject.tasks_above(client, project_id, 0, known=(ids[0], ids[-1]), workers=4)
+    assert local_server.stats.total() == walk_requests == 5  # 4 full pages, one short
+    assert chunked == one_walk
+    assert _ids(chunked) == ids
+    assert {t.n_task_runs for t in chunked} == {0}
+
+
+def test_interleaved_ids_and_tasks_above_the_range_are_read(
+    client: Client, local_server: LocalServer
+) -> None:
+    # another project's tasks take every other id, one of ours is deleted at a chunk boundary,
+    # and tasks created past the known range (another push's copies) must be seen too
+    mine, theirs = _project(client), _project(client, "_other")
+    ids = []
+    for i in range(230):
+        ids.append(
+            int(client.request("POST", "/api/task", json={"project_id": mine, "info": i})["id"])
+        )
+        client.request("POST", "/api/task", json={"project_id": theirs, "info": i})
+    client.request("DELETE", f"/api/task/{ids[49]}")
+    later = [t.id for t in client.tasks.create_many(mine, [{"late": i} for i in range(120)])]
+    floor = ids[0] - 1
+    local_server.stats.reset()
+    one_walk = RemoteProject.tasks_above(client, mine, floor)
+    walk_requests = local_server.stats.total()
+    local_server.stats.reset()
+    chunked = RemoteProject.tasks_above(client, mine, floor, known=(ids[0], ids[-1]), workers=8)
+    assert chunked == one_walk
+    assert _ids(chunked) == [i for i in ids if i != ids[49]] + sorted(later)
+    # a chunk of sparse ids ends on a short page of its own: at most one more request per chunk
+    assert walk_requests <= local_server.stats.total() <= walk_requests + 8
