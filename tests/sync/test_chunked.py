@@ -29,6 +29,10 @@ def _project(client: Client, suffix: str = "") -> int:
     return int(client.request("POST", "/api/project", json=body)["id"])
 
 
+def _pages(client: Client, project_id: int) -> Any:
+    return lambda last_id: client.tasks.pages(project_id=project_id, last_id=last_id)
+
+
 def _ids(tasks: tuple[Any, ...]) -> list[int]:
     return [int(t.id) for t in tasks]
 
@@ -63,20 +67,40 @@ def test_one_chunk_is_one_walk(known: tuple[int, int] | None, workers: int) -> N
     assert chunks(0, known, workers) == [(0, None)]
 
 
-def test_chunks_are_read_at_once() -> None:
-    # each chunk's first page waits for all the others' first pages: read one after the other,
-    # the barrier would break
-    bounds = chunks(0, (1, 400), 4)
-    barrier = threading.Barrier(len(bounds), timeout=10)
+def _table(top: int, log: list[tuple[str, int]] | None = None) -> Any:
+    """Keyset pages of a table of ids 1..top, walked lazily from `last_id` to its end."""
 
     def pages(last_id: int) -> Iterator[list[dict[str, Any]]]:
-        barrier.wait()
-        # a table of ids 1..450, walked from last_id to its end (lazily, as pages come)
-        for start in range(last_id, 450, 100):
-            yield [{"id": i} for i in range(start + 1, min(start + 100, 450) + 1)]
+        for start in range(last_id, top, 100):
+            if log is not None:
+                log.append((threading.current_thread().name, start))
+            yield [{"id": i} for i in range(start + 1, min(start + 100, top) + 1)]
 
-    rows = read_chunked(pages, 0, (1, 400), 4)
+    return pages
+
+
+def test_chunks_are_read_at_once_behind_a_slow_first_page() -> None:
+    # the first chunk's first page decides; then each other chunk's first page waits for the
+    # others' first pages: read one after the other, the barrier would break
+    bounds = chunks(0, (1, 400), 4)
+    barrier = threading.Barrier(len(bounds) - 1, timeout=10)
+    table = _table(450)
+
+    def pages(last_id: int) -> Iterator[list[dict[str, Any]]]:
+        if last_id:
+            barrier.wait()
+        yield from table(last_id)
+
+    rows = read_chunked(pages, 0, (1, 400), 4, parallel_from=0)
     assert [r["id"] for r in rows] == list(range(1, 451))
+
+
+def test_chunks_are_read_in_turn_behind_a_fast_first_page() -> None:
+    log: list[tuple[str, int]] = []
+    rows = read_chunked(_table(450, log), 0, (1, 400), 4, parallel_from=3600)
+    assert [r["id"] for r in rows] == list(range(1, 451))
+    # the pages one walk would ask for, in its order, in the caller's thread
+    assert log == [(threading.current_thread().name, start) for start in range(0, 450, 100)]
 
 
 def test_dense_ids_cost_the_requests_of_one_walk(client: Client, local_server: LocalServer) -> None:
@@ -90,6 +114,10 @@ def test_dense_ids_cost_the_requests_of_one_walk(client: Client, local_server: L
     chunked = RemoteProject.tasks_above(client, project_id, 0, known=(ids[0], ids[-1]), workers=4)
     assert local_server.stats.total() == walk_requests == 5  # 4 full pages, one short
     assert chunked == one_walk
+    local_server.stats.reset()
+    at_once = read_chunked(_pages(client, project_id), 0, (ids[0], ids[-1]), 4, parallel_from=0)
+    assert local_server.stats.total() == walk_requests
+    assert [r["id"] for r in at_once] == ids
     assert _ids(chunked) == ids
     assert {t.n_task_runs for t in chunked} == {0}
 
