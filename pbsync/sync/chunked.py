@@ -9,8 +9,8 @@ page that reaches its upper bound, so with dense ids (a push's own creates) the 
 pages one walk would, one at a time each; with gaps or interleaved ids (deletions, another push's
 tasks) a chunk's pages are shorter and a few more requests go out. The last chunk has no upper
 bound: it reads on until a short page, as the single walk would, and sees whatever was created above
-the known range. Against a server that answers a page faster than a round trip would cost, the
-chunks are read one after the other (`read_chunked`).
+the known range. Against a server that answers a page faster than a round trip would cost, the one
+walk is read instead, a page ahead of its reader (`read_chunked`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from pbclient.pagination import MAX_PAGE_SIZE
+from pbclient.pagination import MAX_PAGE_SIZE, read_ahead
 
 __all__ = ["chunks", "read_chunked"]
 
@@ -75,13 +75,14 @@ def read_chunked(
     workers: int,
     *,
     parallel_from: float = PARALLEL_FROM,
-) -> list[dict[str, Any]]:
-    """Every row above `after_id` in id order, the chunks of `chunks` read at once.
+) -> Iterator[list[dict[str, Any]]]:
+    """Every row above `after_id`, in pages in id order, the chunks of `chunks` read at once.
 
     The first chunk's first page decides: answered within `parallel_from` seconds, the server
     answers faster than a round trip would cost (the local server at 0 ms, sharing the
-    machine's cores with the client), and the chunks are read one after the other, which then
-    is quicker than making that server juggle them; slower, the other chunks start at once.
+    machine's cores with the client), and chunks at once would only make it juggle them: the
+    walk goes on alone, one page ahead of the caller (`read_ahead`: the server works on the next
+    page while the caller reads this one); slower, the other chunks start at once.
 
     Args:
         pages: the keyset walk's pages from a given `last_id` (ascending, checked ids).
@@ -95,27 +96,22 @@ def read_chunked(
     """
     bounds = chunks(after_id, known, workers)
     first = pages(after_id)
-    if len(bounds) == 1:
-        return _walk(first, None)
     started = time.monotonic()
     page = next(first, None)
     if page is None:
-        return []  # nothing above after_id at all: one walk would stop here too
-    head = itertools.chain([page], first)
+        return  # nothing above after_id at all
+    if len(bounds) == 1 or time.monotonic() - started < parallel_from:
+        yield page
+        yield from read_ahead(first, depth=1)
+        return
     rest = bounds[1:]
-    if time.monotonic() - started < parallel_from:
-        rows = _walk(head, bounds[0][1])
-        for after, up_to in rest:
-            rows += _walk(pages(after), up_to)
-        return rows
     pool = ThreadPoolExecutor(max_workers=len(rest), thread_name_prefix="pbsync-readback")
     try:
         futures = [pool.submit(lambda a, u: _walk(pages(a), u), a, u) for a, u in rest]
-        rows = _walk(head, bounds[0][1])
+        yield _walk(itertools.chain([page], first), bounds[0][1])
         for future in futures:
-            rows += future.result()
+            yield future.result()
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
-    return rows

@@ -197,8 +197,11 @@ class RemoteProject:
         def pages(last_id: int) -> Iterator[list[dict[str, Any]]]:
             return client.tasks.pages(project_id=project_id, last_id=last_id, related=1)
 
-        rows = read_chunked(pages, after_id, known, workers)
-        return tuple(replace(task_of(row), n_task_runs=_runs_sent(row)) for row in rows)
+        return tuple(
+            replace(task_of(row), n_task_runs=_runs_sent(row))
+            for page in read_chunked(pages, after_id, known, workers)
+            for row in page
+        )
 
     @staticmethod
     def categories(client: Client) -> dict[str, int]:

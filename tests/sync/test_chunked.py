@@ -33,6 +33,10 @@ def _pages(client: Client, project_id: int) -> Any:
     return lambda last_id: client.tasks.pages(project_id=project_id, last_id=last_id)
 
 
+def _rows(pages: Iterator[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [row for page in pages for row in page]
+
+
 def _ids(tasks: tuple[Any, ...]) -> list[int]:
     return [int(t.id) for t in tasks]
 
@@ -71,9 +75,11 @@ def _table(top: int, log: list[tuple[str, int]] | None = None) -> Any:
     """Keyset pages of a table of ids 1..top, walked lazily from `last_id` to its end."""
 
     def pages(last_id: int) -> Iterator[list[dict[str, Any]]]:
+        if log is not None:
+            log.append(("walk", last_id))
         for start in range(last_id, top, 100):
             if log is not None:
-                log.append((threading.current_thread().name, start))
+                log.append(("page", start))
             yield [{"id": i} for i in range(start + 1, min(start + 100, top) + 1)]
 
     return pages
@@ -91,16 +97,15 @@ def test_chunks_are_read_at_once_behind_a_slow_first_page() -> None:
             barrier.wait()
         yield from table(last_id)
 
-    rows = read_chunked(pages, 0, (1, 400), 4, parallel_from=0)
+    rows = _rows(read_chunked(pages, 0, (1, 400), 4, parallel_from=0))
     assert [r["id"] for r in rows] == list(range(1, 451))
 
 
-def test_chunks_are_read_in_turn_behind_a_fast_first_page() -> None:
+def test_one_walk_is_read_behind_a_fast_first_page() -> None:
     log: list[tuple[str, int]] = []
-    rows = read_chunked(_table(450, log), 0, (1, 400), 4, parallel_from=3600)
+    rows = _rows(read_chunked(_table(450, log), 0, (1, 400), 4, parallel_from=3600))
     assert [r["id"] for r in rows] == list(range(1, 451))
-    # the pages one walk would ask for, in its order, in the caller's thread
-    assert log == [(threading.current_thread().name, start) for start in range(0, 450, 100)]
+    assert log == [("walk", 0), *(("page", start) for start in range(0, 450, 100))]
 
 
 def test_dense_ids_cost_the_requests_of_one_walk(client: Client, local_server: LocalServer) -> None:
@@ -115,7 +120,8 @@ def test_dense_ids_cost_the_requests_of_one_walk(client: Client, local_server: L
     assert local_server.stats.total() == walk_requests == 5  # 4 full pages, one short
     assert chunked == one_walk
     local_server.stats.reset()
-    at_once = read_chunked(_pages(client, project_id), 0, (ids[0], ids[-1]), 4, parallel_from=0)
+    walks = read_chunked(_pages(client, project_id), 0, (ids[0], ids[-1]), 4, parallel_from=0)
+    at_once = _rows(walks)
     assert local_server.stats.total() == walk_requests
     assert [r["id"] for r in at_once] == ids
     assert _ids(chunked) == ids
@@ -140,9 +146,11 @@ def test_interleaved_ids_and_tasks_above_the_range_are_read(
     local_server.stats.reset()
     one_walk = RemoteProject.tasks_above(client, mine, floor)
     walk_requests = local_server.stats.total()
-    local_server.stats.reset()
     chunked = RemoteProject.tasks_above(client, mine, floor, known=(ids[0], ids[-1]), workers=8)
     assert chunked == one_walk
     assert _ids(chunked) == [i for i in ids if i != ids[49]] + sorted(later)
+    local_server.stats.reset()
+    walks = read_chunked(_pages(client, mine), floor, (ids[0], ids[-1]), 8, parallel_from=0)
+    assert [r["id"] for r in _rows(walks)] == _ids(one_walk)
     # a chunk of sparse ids ends on a short page of its own: at most one more request per chunk
     assert walk_requests <= local_server.stats.total() <= walk_requests + 8
