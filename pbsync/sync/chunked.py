@@ -16,6 +16,7 @@ walk is read instead, a page ahead of its reader (`read_chunked`).
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -55,10 +56,15 @@ def chunks(after_id: int, known: Known, workers: int) -> list[tuple[int, int | N
     return list(zip([after_id, *starts[1:]], ends, strict=True))
 
 
-def _walk(walk: Iterator[list[dict[str, Any]]], up_to: int | None) -> list[dict[str, Any]]:
-    """One chunk's rows: its walk's pages, stopped at the page that reaches `up_to`."""
+def _walk(
+    walk: Iterator[list[dict[str, Any]]], up_to: int | None, stop: threading.Event | None = None
+) -> list[dict[str, Any]]:
+    """One chunk's rows: its walk's pages, stopped at the page that reaches `up_to` (or when
+    `stop` is set: the caller gave up)."""
     rows: list[dict[str, Any]] = []
     for page in walk:
+        if stop is not None and stop.is_set():
+            return rows
         if up_to is None:
             rows += page
             continue
@@ -104,14 +110,17 @@ def read_chunked(
         yield page
         yield from read_ahead(first, depth=1)
         return
-    rest = bounds[1:]
+    rest, stop = bounds[1:], threading.Event()
     pool = ThreadPoolExecutor(max_workers=len(rest), thread_name_prefix="pbsync-readback")
     try:
-        futures = [pool.submit(lambda a, u: _walk(pages(a), u), a, u) for a, u in rest]
+        futures = [pool.submit(lambda a, u: _walk(pages(a), u, stop), a, u) for a, u in rest]
         yield _walk(itertools.chain([page], first), bounds[0][1])
         for future in futures:
             yield future.result()
     except BaseException:
+        # Ctrl-C, a failed page, a reader that stopped early: the other walks end after the
+        # request they have in flight, not at their chunk's end
+        stop.set()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)

@@ -108,6 +108,34 @@ def test_one_walk_is_read_behind_a_fast_first_page() -> None:
     assert log == [("walk", 0), *(("page", start) for start in range(0, 450, 100))]
 
 
+def test_a_failed_chunk_stops_the_other_walks_after_their_page_in_flight() -> None:
+    # chunks (0, 500], (500, 1000], (1000, 1500], (1500, ...) of a table of ids 1..2000: the
+    # second fails on its first page; the third and fourth have each a page in flight then
+    log: list[tuple[str, int]] = []
+    failed, closed = threading.Event(), threading.Semaphore(0)
+    table = _table(2000, log)
+
+    def pages(last_id: int) -> Iterator[list[dict[str, Any]]]:
+        if last_id == 500:
+            raise RuntimeError("page failed")
+        try:
+            for number, page in enumerate(table(last_id)):
+                if last_id and number == 1:
+                    assert failed.wait(10)
+                yield page
+        finally:
+            if last_id:
+                closed.release()
+
+    with pytest.raises(RuntimeError, match="page failed"):
+        _rows(read_chunked(pages, 0, (1, 2_000), 4, parallel_from=0))
+    failed.set()
+    assert closed.acquire(timeout=10) and closed.acquire(timeout=10)
+    asked = {start for kind, start in log if kind == "page"}
+    assert {1000, 1100, 1500, 1600} <= asked  # the first page, and the one in flight
+    assert not asked & {1200, 1300, 1400, 1700, 1800, 1900}
+
+
 def test_dense_ids_cost_the_requests_of_one_walk(client: Client, local_server: LocalServer) -> None:
     project_id = _project(client)
     created = client.tasks.create_many(project_id, [{"i": i} for i in range(450)])
