@@ -30,9 +30,10 @@ Pages = Callable[[int], Iterator[list[dict[str, Any]]]]
 #: the lowest and highest ids the caller knows were created (None: nothing known)
 Known = tuple[int, int] | None
 #: seconds: a first page answered faster than this comes from a server that answers faster than
-#: a round trip would cost, where chunks at once only contend for its time (the local server at
-#: 0 ms: ~5 ms a page of 100 tasks, read in 8 chunks at once 0.8 s for 10,000 tasks against 0.5 s
-#: in one walk; +50 ms: 55 ms a page, 5 s in one walk against 0.7 s in 8 chunks)
+#: a round trip would cost, where chunks at once only contend for its time (10,000 tasks on the
+#: local server, 2 shared cores, one run each: at 0 ms ~5 ms a page, 8 chunks at once 0.8 s
+#: against 0.5 s in one walk; at +50 ms ~55 ms a page, 5.8 s in one walk, 0.95 s in 8 chunks,
+#: 101 requests both)
 PARALLEL_FROM = 0.015
 
 
