@@ -157,6 +157,8 @@ class _Runner:
             DeleteDuplicateHelpingMaterial: self._delete_material_copy,
         }
         self.settled = False
+        #: the lowest and highest task ids this push's creates got (the settle's chunks)
+        self.created: tuple[int, int] | None = None
         self.before_writes: Callable[[], None] | None = None
 
     def run(self) -> None:
@@ -189,7 +191,15 @@ class _Runner:
         if not (tasks or helping):
             return
         writes_before = _writes(self.client)
-        found = settle(self.client, self.plan, self.project_id, tasks=tasks, helping=helping)
+        found = settle(
+            self.client,
+            self.plan,
+            self.project_id,
+            tasks=tasks,
+            helping=helping,
+            created=self.created,
+            workers=WORKERS,
+        )
         self.report.writes += _writes(self.client) - writes_before
         for duplicate in found:
             self.report.deleted[f"duplicate {duplicate.kind}"] += len(duplicate.deleting)
@@ -359,9 +369,13 @@ class _Runner:
             # what was created stays, and a re-run creates the rest
             log.info("%s", exc)
             raise exc.errors[min(exc.errors)] from exc
+        ids = [int(task.id) for task in tasks]
+        if ids:
+            low, high = self.created or (min(ids), max(ids))
+            self.created = (min(low, *ids), max(high, *ids))
         if self.after_id is not None:
             # the next batch looks for lost answers only above what this one created
-            self.after_id = max([self.after_id, *(int(task.id) for task in tasks)])
+            self.after_id = max([self.after_id, *ids])
 
     # -- helpers ----------------------------------------------------------------------------------
     def _project_id(self) -> int:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -30,6 +30,7 @@ from pbsync.model import (
     ProjectState,
     TaskState,
 )
+from pbsync.sync.chunked import read_chunked
 from pbsync.sync.remote_tasks import read_against, task_of
 
 __all__ = ["RemoteProject", "helping_name", "project_fields"]
@@ -177,15 +178,30 @@ class RemoteProject:
         return tuple(task_of(r) for r in client.tasks.rows(project_id=project_id))
 
     @staticmethod
-    def tasks_above(client: Client, project_id: int, after_id: int) -> tuple[TaskState, ...]:
+    def tasks_above(
+        client: Client,
+        project_id: int,
+        after_id: int,
+        *,
+        known: tuple[int, int] | None = None,
+        workers: int = 1,
+    ) -> tuple[TaskState, ...]:
         """The project's tasks with ids above `after_id`, each with its `n_task_runs`.
 
         One request per 100 tasks: `related=1` makes PYBOSSA send every task's runs with it,
         which for tasks this push just created is an empty list (a server that ignores it
-        leaves `n_task_runs` None: unknown).
+        leaves `n_task_runs` None: unknown). With `known`, the lowest and highest ids the caller
+        knows were created, that range is read in up to `workers` chunks at once (`chunked`).
         """
-        rows = client.tasks.rows(project_id=project_id, last_id=after_id, related=1)
-        return tuple(replace(task_of(row), n_task_runs=_runs_sent(row)) for row in rows)
+
+        def pages(last_id: int) -> Iterator[list[dict[str, Any]]]:
+            return client.tasks.pages(project_id=project_id, last_id=last_id, related=1)
+
+        return tuple(
+            replace(task_of(row), n_task_runs=_runs_sent(row))
+            for page in read_chunked(pages, after_id, known, workers)
+            for row in page
+        )
 
     @staticmethod
     def categories(client: Client) -> dict[str, int]:

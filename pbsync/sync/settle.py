@@ -3,14 +3,15 @@
 PYBOSSA cannot refuse a second copy of a task (no unique key but the id, no idempotency keys, no
 lock), so two pushes of copies of one folder at once both create every missing task, and a POST
 whose answer was lost may create its task after `create_many` looked for it. Nothing before the
-writes can rule that out; a look afterwards can undo it. After creating, a push therefore lists
-what appeared above the highest ids its fetch saw (tasks with their runs, `related=1`: one GET
-per 100 created tasks, about 1% more requests than the POSTs themselves; helping materials: one
-GET) and deletes every copy of an identity but the one with the lowest id, unless it has task
-runs (`pbsync.sync.duplicates`). Two pushes that check at the same time apply the same rule, so
-they converge on the same survivors: a copy is deleted only when a lower one exists, and the
-lowest is deleted by no one. A copy that lands after the check (a request the server was still
-working on) is reported by the next `diff`, and `push --dedupe` deletes it.
+writes can rule that out; a look afterwards can undo it. After creating, a push therefore lists what
+appeared above the highest ids its fetch saw (tasks with their runs, `related=1`: one GET per 100
+created tasks, about 1% more requests than the POSTs themselves, read in chunks of the id range the
+creates got at once, `pbsync.sync.chunked`; helping materials: one GET) and deletes every copy of an
+identity but the one with the lowest id, unless it has task runs (`pbsync.sync.duplicates`). Two
+pushes that check at the same time apply the same rule, so they converge on the same survivors: a
+copy is deleted only when a lower one exists, and the lowest is deleted by no one. A copy that lands
+after the check (a request the server was still working on) is reported by the next `diff`, and
+`push --dedupe` deletes it.
 """
 
 from __future__ import annotations
@@ -40,7 +41,14 @@ log = logging.getLogger(__name__)
 
 
 def settle(
-    client: Client, plan: Plan, project_id: int, *, tasks: bool, helping: bool
+    client: Client,
+    plan: Plan,
+    project_id: int,
+    *,
+    tasks: bool,
+    helping: bool,
+    created: tuple[int, int] | None = None,
+    workers: int = 1,
 ) -> list[Duplicate]:
     """Delete the copies that appeared above the plan's ids; what was found, kept and deleted.
 
@@ -51,6 +59,8 @@ def settle(
         project_id: the project's id.
         tasks: look at tasks (the push created some, or an unfinished push may have).
         helping: look at helping materials.
+        created: the lowest and highest task ids this push's creates got (None: none).
+        workers: reads at once: the tasks of the `created` range are read in that many chunks.
 
     Raises:
         pbclient.errors.PybossaError: a read or a deletion failed (a copy already deleted by
@@ -58,7 +68,7 @@ def settle(
     """
     found: list[Duplicate] = []
     if tasks:
-        found += _settle_tasks(client, plan, project_id)
+        found += _settle_tasks(client, plan, project_id, created, workers)
     if helping:
         found += _settle_helping(client, plan, project_id)
     return found
@@ -70,9 +80,12 @@ def _floor(mine: int | None, unfinished: int | None) -> int:
     return min(candidates) if candidates else 0
 
 
-def _settle_tasks(client: Client, plan: Plan, project_id: int) -> list[Duplicate]:
+def _settle_tasks(
+    client: Client, plan: Plan, project_id: int, created: tuple[int, int] | None, workers: int
+) -> list[Duplicate]:
     unfinished = plan.unfinished.last_task_id if plan.unfinished else None
-    above = RemoteProject.tasks_above(client, project_id, _floor(plan.last_task_id, unfinished))
+    floor = _floor(plan.last_task_id, unfinished)
+    above = RemoteProject.tasks_above(client, project_id, floor, known=created, workers=workers)
     key_fields = plan.task_key_fields
     _first, groups = group_copies(above, lambda t: content_key(t.info, key_fields))
     if not groups:

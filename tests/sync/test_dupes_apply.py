@@ -11,7 +11,8 @@ import pbsync
 from pbclient.client import Client
 from pbsync.cli.output import describe_duplicate
 from pbsync.server import LocalServer
-from pbsync.sync.actions import Duplicate
+from pbsync.sync.actions import Action, Duplicate
+from pbsync.sync.report import Reporter
 
 SHORT = "pbsynctest_settle"
 
@@ -47,6 +48,48 @@ def test_the_check_costs_one_get_per_100_created_tasks_and_nothing_when_none_wer
     local_server.stats.reset()
     assert pbsync.push(folder, client, refresh=True).writes == 0
     assert task_reads(local_server) == 3  # the fetch only: nothing created, nothing checked
+
+
+class CopyMidway(Reporter):
+    """Makes a copy of the folder's row `u5` (as another push would) once half the tasks exist,
+    and a task of another project after each batch (other ids between this push's)."""
+
+    def __init__(self, client: Client, project: int, total: int) -> None:
+        self.client, self.other, self.total, self.copy = client, project, total, 0
+
+    def action_done(self, action: Action) -> None:
+        body = {"project_id": self.other, "info": {"elsewhere": 1}}
+        self.client.request("POST", "/api/task", json=body)
+
+    def task_created(self, remaining: int) -> None:
+        if remaining == self.total // 2:
+            (row,) = self.client.request("GET", "/api/project", params={"short_name": SHORT})
+            body = {"project_id": row["id"], "info": {"url": "u5"}}
+            self.copy = int(self.client.request("POST", "/api/task", json=body)["id"])
+
+
+@pytest.mark.local_only
+def test_the_check_reads_in_chunks_what_one_walk_reads_and_finds_a_copy_in_the_middle(
+    tmp_path: Path, client: Client, local_server: LocalServer, endpoint: str, api_key: str
+) -> None:
+    other = {"name": "O", "short_name": SHORT + "_other", "description": "d"}
+    other_id = int(client.request("POST", "/api/project", json=other)["id"])
+    for i in range(30):  # ids below this push's: the first chunk reads from the floor anyway
+        client.request("POST", "/api/task", json={"project_id": other_id, "info": i})
+    folder = write_folder(tmp_path / "p", 1_050)
+    with Client(endpoint, api_key) as other_client:
+        copier = CopyMidway(other_client, other_id, 1_050)
+        local_server.stats.reset()
+        report = pbsync.push(folder, client, reporter=copier)
+    assert report.created["task"] == 1_050 and report.deleted["duplicate task"] == 1
+    (duplicate,) = report.duplicates
+    assert duplicate.extra == (copier.copy,) and duplicate.deleting == (copier.copy,)
+    # 1,051 tasks of this project (the copy among them): 10 full pages and a short one, read
+    # in chunks whose pages are cut short where another project's ids come between
+    assert 11 <= task_reads(local_server) <= 11 + 8
+    pid = int(client.request("GET", "/api/project", params={"short_name": SHORT})[0]["id"])
+    urls = [t["info"]["url"] for t in client.tasks.rows(project_id=pid)]
+    assert sorted(urls) == sorted(f"u{i}" for i in range(1_050))
 
 
 @pytest.mark.parametrize(
