@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dupes_kit import write_url_folder
 
 import pbsync
 from pbclient.client import Client
@@ -19,7 +18,12 @@ SHORT = "pbsynctest_settle"
 
 
 def write_folder(folder: Path, rows: int) -> Path:
-    return write_url_folder(folder, SHORT, rows, "Settle")
+    folder.mkdir(parents=True, exist_ok=True)
+    toml = f'[project]\nname = "Settle"\nshort_name = "{SHORT}"\ndescription = "d"\n'
+    (folder / "project.toml").write_text(toml, encoding="utf-8")
+    lines = ["url", *(f"u{i}" for i in range(rows))]
+    (folder / "tasks.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
 
 
 @pytest.fixture
